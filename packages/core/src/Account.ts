@@ -15,7 +15,9 @@ export const Account = Schema.Struct({
   auth: Schema.String,
   auth_expires: Schema.NullOr(Timestamp),
   login: Schema.String,
-  latest: Schema.optionalKey(Log)
+  latest: Schema.optionalKey(Log),
+  /** Meterbridge extension: where the customer approves access, while that is pending (Green Button Connect). */
+  authorization_url: Schema.optionalKey(Schema.String)
 })
 export type Account = typeof Account.Type
 

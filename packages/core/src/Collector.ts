@@ -34,6 +34,11 @@ export interface CollectorInfo {
   readonly capabilities: { readonly bills: boolean; readonly intervals: boolean }
   /** How far back the first collection reaches. */
   readonly historyDays: number
+  /**
+   * The utility makes third parties register first (SMT): until a user's
+   * registration is `live`, only its test accounts can be authorized.
+   */
+  readonly requiresRegistration?: boolean
 }
 
 /** The access fields a customer submitted, by field name. */

@@ -58,6 +58,8 @@ export interface AccountRecord {
   readonly sealed_grant: string
   /** An adapter's handle for a pending authorization (OAuth state, agreement id), unique when set. */
   readonly authorization_ref: string | null
+  /** Where the customer must go to approve access, while that is pending. */
+  readonly authorization_url: string | null
 }
 
 export interface ServiceRecord extends ServiceDetails {
