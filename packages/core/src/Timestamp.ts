@@ -3,7 +3,7 @@
  * microsecond precision on input and output, which `Date` cannot hold.
  * 2^53 µs reaches the year 2255, so a plain number is exact.
  */
-import { Effect, Option, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import { Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
 
 export type Micros = number
 
@@ -78,9 +78,9 @@ export const Timestamp = Schema.String.pipe(
         const t = parse(s)
         return t === undefined
           ? Effect.fail(
-            new SchemaIssue.InvalidValue(Option.some(s), {
+            new SchemaIssue.InvalidValue({
               message: `Invalid timestamp "${s}": use ISO 8601 with a "T" separator and a zone, e.g. 2014-01-01T01:01:01.123456+00:00`
-            })
+            }, s)
           )
           : Effect.succeed(t)
       },

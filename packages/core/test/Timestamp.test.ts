@@ -21,7 +21,7 @@ describe("Timestamp", () => {
     "rejects %s",
     (input) => {
       expect(Timestamp.parse(input)).toBeUndefined()
-      expect(() => Schema.decodeUnknownSync(Timestamp.Timestamp)(input)).toThrow()
+      expect(() => Schema.decodeUnknownSync(Timestamp.Timestamp)(input)).toThrow(/Invalid timestamp/)
     }
   )
   it("takes a bare date as midnight UTC only where filters allow it", () => {

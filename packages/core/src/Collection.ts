@@ -1,0 +1,467 @@
+/**
+ * The collection state machine. Accounts and services move
+ * `pending` → `updated` | `error`; `latest` always says where they are.
+ *
+ * Work happens in jobs (see `Worker.ts`): an account job authorizes and
+ * discovers services, a service job collects bills and intervals. Everything
+ * an adapter returns is stored here, never by the adapter, and every write is
+ * an idempotent upsert, so a job that runs twice (at-least-once delivery
+ * after a crash) leaves the same data as one that ran once.
+ */
+import { Clock, Effect, Schema, Stream } from "effect"
+import type { AuthType } from "./Account.ts"
+import type { Access, Authorization, Collector, DateWindow, Grant } from "./Collector.ts"
+import { CollectorError } from "./CollectorError.ts"
+import { Collectors } from "./Collectors.ts"
+import { newUid } from "./Ids.ts"
+import type { Log, LogType } from "./Log.ts"
+import { Store } from "./Store.ts"
+import type { AccountRecord, Job, ServiceRecord, StoreError } from "./Store.ts"
+import { fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
+import { Vault, type VaultError } from "./Vault.ts"
+
+export class UnknownUtility extends Schema.TaggedError<UnknownUtility>()("UnknownUtility", {
+  utility: Schema.String,
+  message: Schema.String
+}) {}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  message: Schema.String
+}) {}
+
+export type CollectionError = CollectorError | UnknownUtility | NotFound | StoreError | VaultError
+type Env = Store | Collectors | Vault
+
+/** How long an authorization lasts when the utility does not say. */
+const DEFAULT_AUTHORIZATION_DAYS = 365
+/** How far back an incremental interval collection re-reads, to pick up corrected readings. */
+const INTERVAL_OVERLAP_DAYS = 3
+/** How often a consent flow without a redirect (SMT email) is polled. */
+export const POLL_INTERVAL_MS = 60_000
+const INTERVAL_BATCH = 5_000
+
+export const now: Effect.Effect<Micros> = Effect.map(Clock.currentTimeMillis, fromMillis)
+
+const log = (type: LogType, message: string) => Effect.map(now, (timestamp): Log => ({ type, message, timestamp }))
+
+/** What the core seals per account: the customer's access fields and the adapter's grant. */
+interface Sealed {
+  readonly access: Access
+  readonly grant: Grant | null
+  /** True while the customer still has to approve (consent flows). */
+  readonly awaiting: boolean
+}
+
+const boundTo = (accountUid: string) => `account:${accountUid}`
+
+const seal = (accountUid: string, sealed: Sealed) =>
+  Effect.gen(function*() {
+    const vault = yield* Vault
+    return yield* vault.seal(JSON.stringify(sealed), boundTo(accountUid))
+  })
+
+const unseal = (account: AccountRecord) =>
+  Effect.gen(function*() {
+    const vault = yield* Vault
+    return JSON.parse(yield* vault.open(account.sealed_grant, boundTo(account.uid))) as Sealed
+  })
+
+const collectorFor = (utility: string) =>
+  Effect.gen(function*() {
+    const registry = yield* Collectors
+    const c = registry.get(utility)
+    if (!c) return yield* new UnknownUtility({ utility, message: `Unknown utility "${utility}"` })
+    return c
+  })
+
+const registrationFor = (collector: Collector, userUid: string) =>
+  Effect.gen(function*() {
+    if (!collector.info.requiresRegistration) return "live" as const
+    const store = yield* Store
+    return (yield* store.getRegistration(userUid, collector.info.utility)) ?? "pending"
+  })
+
+/** Failures the customer must fix in their request: nothing is stored for these. */
+const isRequestError = (e: CollectorError) =>
+  e.reason === "InvalidAccess" || e.reason === "RegistrationNotLive" || e.reason === "Unsupported"
+
+/** How an authorization outcome shows on the account. */
+const authorizationState = (
+  outcome: Authorization | CollectorError,
+  access: Access
+): { sealed: Sealed; log: [LogType, string]; ref: string | null; url: string | null; expires?: Micros; next: "discover" | "poll" | "retry" | "none" } => {
+  if (outcome instanceof CollectorError) {
+    if (outcome.retryable) {
+      return {
+        sealed: { access, grant: null, awaiting: false },
+        log: ["pending", `The utility is not answering yet (${outcome.message}); retrying...`],
+        ref: null,
+        url: null,
+        next: "retry"
+      }
+    }
+    return { sealed: { access, grant: null, awaiting: false }, log: ["error", outcome.message], ref: null, url: null, next: "none" }
+  }
+  if (outcome._tag === "Authorized") {
+    return {
+      sealed: { access, grant: outcome.grant, awaiting: false },
+      log: ["pending", "Looking up services..."],
+      ref: null,
+      url: null,
+      ...(outcome.expires === undefined ? {} : { expires: outcome.expires }),
+      next: "discover"
+    }
+  }
+  return {
+    sealed: { access, grant: outcome.grant, awaiting: true },
+    log: ["pending", outcome.url ? `${outcome.message}: ${outcome.url}` : outcome.message],
+    ref: outcome.reference,
+    url: outcome.url ?? null,
+    next: outcome.url ? "none" : "poll"
+  }
+}
+
+const enqueue = (kind: Job["kind"], target_uid: string, params: Job["params"] = {}, delayMs = 0) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const t = yield* now
+    return yield* store.enqueueJob({ kind, target_uid, params, run_at: t + delayMs * 1000 })
+  })
+
+export interface AddAccountInput {
+  readonly user_uid: string
+  readonly utility: string
+  readonly auth_type: AuthType
+  readonly auth: string
+  readonly access: Access
+  readonly callbackUrl: string
+}
+
+/**
+ * Creates an account: authorizes with the utility right away so that a
+ * malformed request fails before anything is stored, then leaves discovery
+ * and collection to the worker.
+ */
+export const addAccount = Effect.fn("Collection.addAccount")(function*(input: AddAccountInput) {
+  const collector = yield* collectorFor(input.utility)
+  if (!collector.info.allows.includes(input.auth_type)) {
+    return yield* new CollectorError({
+      reason: "InvalidAccess",
+      message: `${input.utility} accepts auth_type ${collector.info.allows.map((a) => `"${a}"`).join(" or ")}`
+    })
+  }
+  const registration = yield* registrationFor(collector, input.user_uid)
+  const uid = newUid()
+  const outcome = yield* collector.authorize(input.access, { accountUid: uid, callbackUrl: input.callbackUrl, registration }).pipe(
+    Effect.catchIf((e): e is CollectorError => e instanceof CollectorError && !isRequestError(e), (e) => Effect.succeed(e))
+  )
+  const state = authorizationState(outcome, input.access)
+  const created = yield* now
+  const account: AccountRecord = {
+    uid,
+    user_uid: input.user_uid,
+    utility: input.utility,
+    created,
+    auth_type: input.auth_type,
+    auth: input.auth,
+    auth_expires: state.expires ?? created + DEFAULT_AUTHORIZATION_DAYS * MICROS_PER_DAY,
+    login: collector.info.login,
+    latest: yield* log(...state.log),
+    sealed_grant: yield* seal(uid, state.sealed),
+    authorization_ref: state.ref,
+    authorization_url: state.url
+  }
+  const store = yield* Store
+  yield* store.createAccount(account)
+  yield* scheduleAfterAuthorization(uid, state.next, 0)
+  return account
+})
+
+const scheduleAfterAuthorization = (accountUid: string, next: "discover" | "poll" | "retry" | "none", attempts: number) =>
+  next === "discover"
+    ? enqueue("account", accountUid)
+    : next === "poll"
+    ? enqueue("account", accountUid, {}, POLL_INTERVAL_MS)
+    : next === "retry"
+    ? enqueue("account", accountUid, {}, backoffMs(attempts))
+    : Effect.void
+
+/** The OAuth-style return: the utility sent the customer back with `reference` (e.g. `state`) and parameters. */
+export const completeAuthorization = Effect.fn("Collection.completeAuthorization")(function*(
+  reference: string,
+  params: Readonly<Record<string, string>>
+) {
+  const store = yield* Store
+  const account = yield* store.findAccountByAuthorizationRef(reference)
+  if (!account) return yield* new NotFound({ message: "This authorization link is unknown or was already used" })
+  return yield* resume(account, params)
+})
+
+const resume = (account: AccountRecord, params: Readonly<Record<string, string>> | undefined) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const collector = yield* collectorFor(account.utility)
+    const sealed = yield* unseal(account)
+    if (!collector.resumeAuthorization || !sealed.grant) {
+      return yield* new CollectorError({ reason: "Unsupported", message: `${account.utility} has nothing to resume` })
+    }
+    const outcome = yield* collector.resumeAuthorization(sealed.grant, params).pipe(
+      Effect.catchIf((e) => e.reason !== "AuthorizationPending", (e) => Effect.succeed(e))
+    )
+    const state = authorizationState(outcome, sealed.access)
+    const updated: Partial<AccountRecord> = {
+      latest: yield* log(...state.log),
+      sealed_grant: yield* seal(account.uid, state.sealed),
+      authorization_ref: state.ref,
+      authorization_url: state.url,
+      ...(state.expires === undefined ? {} : { auth_expires: state.expires })
+    }
+    yield* store.updateAccount(account.uid, updated)
+    yield* scheduleAfterAuthorization(account.uid, state.next, 0)
+    return { ...account, ...updated }
+  })
+
+export interface ModifyAccountInput {
+  readonly auth_type?: AuthType
+  readonly auth?: string
+  readonly access?: Access
+  readonly update_services?: boolean
+  readonly update_data?: boolean
+  readonly callbackUrl: string
+}
+
+/** New authorization details or credentials; by default re-discovers services and re-collects their data. */
+export const modifyAccount = Effect.fn("Collection.modifyAccount")(function*(uid: string, input: ModifyAccountInput) {
+  const store = yield* Store
+  const account = yield* store.getAccount(uid)
+  if (!account) return yield* new NotFound({ message: `Account ${uid} not found` })
+  const collector = yield* collectorFor(account.utility)
+  if (input.auth_type && !collector.info.allows.includes(input.auth_type)) {
+    return yield* new CollectorError({ reason: "InvalidAccess", message: `${account.utility} does not accept auth_type "${input.auth_type}"` })
+  }
+  let patch: Partial<AccountRecord> = {
+    ...(input.auth_type ? { auth_type: input.auth_type } : {}),
+    ...(input.auth !== undefined ? { auth: input.auth } : {})
+  }
+  let next: "discover" | "poll" | "retry" | "none" = input.update_services === false ? "none" : "discover"
+  if (input.access) {
+    const registration = yield* registrationFor(collector, account.user_uid)
+    const outcome = yield* collector.authorize(input.access, { accountUid: uid, callbackUrl: input.callbackUrl, registration }).pipe(
+      Effect.catchIf((e) => !isRequestError(e), (e) => Effect.succeed(e))
+    )
+    const state = authorizationState(outcome, input.access)
+    patch = {
+      ...patch,
+      latest: yield* log(...state.log),
+      sealed_grant: yield* seal(uid, state.sealed),
+      authorization_ref: state.ref,
+      authorization_url: state.url,
+      ...(state.expires === undefined ? {} : { auth_expires: state.expires })
+    }
+    if (state.next !== "discover" || input.update_services !== false) next = state.next
+  }
+  yield* store.updateAccount(uid, patch)
+  if (next === "discover") {
+    yield* enqueue("account", uid, { update_data: input.update_data !== false })
+  } else if (next !== "none") {
+    yield* scheduleAfterAuthorization(uid, next, 0)
+  } else if (input.update_data !== false) {
+    const t = yield* now
+    for (const s of yield* store.listAccountServices(uid)) {
+      if (s.active_until !== null && s.active_until > t) yield* enqueue("service", s.uid)
+    }
+  }
+  return { ...account, ...patch }
+})
+
+/** `active_until`: a time, or "now" to collect once and then stop. */
+export const modifyService = Effect.fn("Collection.modifyService")(function*(
+  uid: string,
+  input: { readonly active_until?: Micros | "now"; readonly update_data?: boolean }
+) {
+  const store = yield* Store
+  const service = yield* store.getService(uid)
+  if (!service) return yield* new NotFound({ message: `Service ${uid} not found` })
+  const t = yield* now
+  const activeUntil = input.active_until === "now" ? t : input.active_until ?? service.active_until
+  if (input.active_until !== undefined) yield* store.updateService(uid, { active_until: activeUntil })
+  const collect = input.update_data !== false && (input.active_until === "now" || (activeUntil !== null && activeUntil > t))
+  if (collect) yield* enqueue("service", uid)
+  return collect
+})
+
+export const requestServiceData = Effect.fn("Collection.requestServiceData")(function*(uid: string) {
+  yield* enqueue("service", uid)
+})
+
+/** Deactivates the service and deletes its bills and intervals. */
+export const resetService = Effect.fn("Collection.resetService")(function*(uid: string) {
+  const store = yield* Store
+  const t = yield* now
+  yield* store.updateService(uid, { active_until: t, latest: yield* log("updated", "Service reset: bills and intervals deleted") })
+  yield* store.resetServiceData(uid)
+})
+
+// ---------------------------------------------------------------------------
+// Jobs
+
+/** Exponential backoff for transient utility failures: 5 s, 15 s, 45 s … capped at an hour. */
+export const backoffMs = (attempts: number) => Math.min(5_000 * 3 ** attempts, 3_600_000)
+export const MAX_ATTEMPTS = 8
+
+/** Runs one job. Failures of the utility end in the job's `latest`; only store failures escape. */
+export const runJob = (job: Job): Effect.Effect<"done" | { retryAt: Micros }, StoreError | VaultError, Env> =>
+  (job.kind === "account" ? collectAccount(job) : collectService(job)).pipe(
+    Effect.as("done" as const),
+    Effect.catchTag("NotFound", () => Effect.succeed("done" as const)),
+    Effect.catchTag("UnknownUtility", (e) => recordFailure(job, "error", e.message).pipe(Effect.as("done" as const))),
+    Effect.catchTag("CollectorError", (e) => onCollectorError(job, e))
+  )
+
+const onCollectorError = (job: Job, e: CollectorError) =>
+  Effect.gen(function*() {
+    if (e.retryable && job.attempts + 1 < MAX_ATTEMPTS) {
+      const wait = Math.max(e.retryAfterMs ?? 0, backoffMs(job.attempts))
+      yield* recordFailure(job, "pending", `${e.message}; retrying in ${Math.round(wait / 1000)}s (attempt ${job.attempts + 2} of ${MAX_ATTEMPTS})`)
+      return { retryAt: (yield* now) + wait * 1000 }
+    }
+    if (e.reason === "AuthorizationPending") {
+      return { retryAt: (yield* now) + POLL_INTERVAL_MS * 1000 }
+    }
+    yield* recordFailure(job, "error", e.retryable ? `${e.message} (gave up after ${MAX_ATTEMPTS} attempts)` : e.message)
+    return "done" as const
+  })
+
+const recordFailure = (job: Job, type: LogType, message: string) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const latest = yield* log(type, message)
+    if (job.kind === "account") yield* store.updateAccount(job.target_uid, { latest })
+    else yield* store.updateService(job.target_uid, { latest })
+  })
+
+const loadAccount = (uid: string) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const account = yield* store.getAccount(uid)
+    if (!account) return yield* new NotFound({ message: `Account ${uid} not found` })
+    return account
+  })
+
+/** Makes sure the account holds a usable grant, (re)authorizing or polling as needed. */
+const ensureGrant = (account: AccountRecord, collector: Collector) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const sealed = yield* unseal(account)
+    if (sealed.awaiting) {
+      yield* resume(account, undefined)
+      const after = yield* loadAccount(account.uid)
+      const again = yield* unseal(after)
+      if (again.awaiting || !again.grant) return undefined
+      return again.grant
+    }
+    let grant = sealed.grant
+    if (!grant) {
+      const registration = yield* registrationFor(collector, account.user_uid)
+      const auth = yield* collector.authorize(sealed.access, { accountUid: account.uid, callbackUrl: "", registration })
+      if (auth._tag !== "Authorized") {
+        return yield* new CollectorError({ reason: "AuthorizationPending", message: auth.message })
+      }
+      grant = auth.grant
+      yield* store.updateAccount(account.uid, { sealed_grant: yield* seal(account.uid, { ...sealed, grant }) })
+    }
+    if (collector.refreshGrant) {
+      const refreshed = yield* collector.refreshGrant(grant)
+      if (JSON.stringify(refreshed) !== JSON.stringify(grant)) {
+        yield* store.updateAccount(account.uid, { sealed_grant: yield* seal(account.uid, { ...sealed, grant: refreshed }) })
+      }
+      grant = refreshed
+    }
+    return grant
+  })
+
+/** Account job: authorize if needed, then discover services ("Parsing 1 of 2 services..."). */
+const collectAccount = (job: Job) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const account = yield* loadAccount(job.target_uid)
+    const collector = yield* collectorFor(account.utility)
+    const grant = yield* ensureGrant(account, collector)
+    if (!grant) return // still waiting for the customer; resume() rescheduled the poll
+    yield* store.updateAccount(account.uid, { latest: yield* log("pending", "Looking up services...") })
+    const found = yield* collector.listServices(grant)
+    const t = yield* now
+    const stored: Array<ServiceRecord> = []
+    for (const [i, details] of found.entries()) {
+      yield* store.updateAccount(account.uid, { latest: yield* log("pending", `Parsing ${i + 1} of ${found.length} services...`) })
+      stored.push(
+        yield* store.upsertService({
+          ...details,
+          uid: newUid(),
+          user_uid: account.user_uid,
+          account_uid: account.uid,
+          utility: account.utility,
+          created: t,
+          active_until: account.auth_expires,
+          latest: null,
+          last_collected: null
+        })
+      )
+    }
+    yield* store.updateAccount(account.uid, { latest: yield* log("updated", "Services refreshed") })
+    if (job.params["update_data"] !== false) {
+      for (const s of stored) {
+        if (s.last_collected === null || (s.active_until !== null && s.active_until > t)) yield* enqueue("service", s.uid)
+      }
+    }
+  })
+
+/** Service job: bills ("Downloading bill 4/25..."), then intervals, then "Data refreshed". */
+const collectService = (job: Job) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const service = yield* store.getService(job.target_uid)
+    if (!service) return yield* new NotFound({ message: `Service ${job.target_uid} not found` })
+    const account = yield* loadAccount(service.account_uid)
+    const collector = yield* collectorFor(account.utility)
+    const grant = yield* ensureGrant(account, collector)
+    if (!grant) {
+      return yield* new CollectorError({ reason: "AuthorizationPending", message: "Waiting for the customer's authorization" })
+    }
+    const t = yield* now
+    const history: DateWindow = { start: t - collector.info.historyDays * MICROS_PER_DAY, end: t }
+    const progress = (message: string) =>
+      Effect.flatMap(log("pending", message), (latest) => store.updateService(service.uid, { latest }))
+
+    if (collector.info.capabilities.bills) {
+      yield* progress("Downloading bills...")
+      // Bills are few (one a month), so they are gathered to report "n/N" progress.
+      const bills = Array.from(yield* Stream.runCollect(collector.collectBills(grant, service, history)))
+      for (let i = 0; i < bills.length; i += 12) {
+        yield* progress(`Downloading bill ${Math.min(i + 12, bills.length)}/${bills.length}...`)
+        const updated = yield* now
+        yield* store.upsertBills(
+          bills.slice(i, i + 12).map((b) => ({ ...b, service_uid: service.uid, utility: service.utility, updated }))
+        )
+      }
+    }
+    if (collector.info.capabilities.intervals) {
+      const start = service.last_collected === null || service.interval_count === 0
+        ? history.start
+        : Math.max(history.start, service.last_collected - INTERVAL_OVERLAP_DAYS * MICROS_PER_DAY)
+      yield* progress("Downloading intervals...")
+      let count = 0
+      yield* collector.collectIntervals(grant, service, { start, end: t }).pipe(
+        Stream.grouped(INTERVAL_BATCH),
+        Stream.runForEach((batch) =>
+          Effect.gen(function*() {
+            const updated = yield* now
+            yield* store.upsertIntervals(batch.map((i) => ({ ...i, service_uid: service.uid, utility: service.utility, updated })))
+            count += batch.length
+            yield* progress(`Downloading intervals (${count} so far)...`)
+          })
+        )
+      )
+    }
+    yield* store.updateService(service.uid, { latest: yield* log("updated", "Data refreshed"), last_collected: t })
+  })
