@@ -1,0 +1,644 @@
+/**
+ * The Store conformance suite. Every Store (memory, SQLite, PostgreSQL) runs
+ * it, each test on a fresh, empty store. Expected figures are built by the
+ * tests from the rows they write, never read back from the store under test.
+ */
+import { Effect, Stream } from "effect"
+import { afterEach, assert, describe, it } from "vitest"
+import type { Store } from "@meterbridge/core"
+
+type StoreShape = Store.StoreShape
+type IntervalRecord = Store.IntervalRecord
+type BillRecord = Store.BillRecord
+
+export interface Harness {
+  readonly store: StoreShape
+  readonly close: () => Promise<void>
+}
+
+export interface Options {
+  /** Per-test timeout in ms; the large-stream tests write 100k rows. */
+  readonly timeoutMs?: number
+}
+
+const HOUR = 3_600_000_000
+const QUARTER = 900_000_000
+const DAY = 86_400_000_000
+/** 2024-01-01T00:00:00Z */
+const T0 = 1_704_067_200_000_000
+
+const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
+const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPromise(Effect.flip(effect))
+const collect = <A, E>(stream: Stream.Stream<A, E>): Promise<Array<A>> => Effect.runPromise(Stream.runCollect(stream))
+
+export const user = (uid: string, email = `${uid}@example.com`): Store.UserRecord => ({
+  uid,
+  email,
+  password_hash: null,
+  created: T0
+})
+
+export const token = (uid: string, user_uid: string, created = T0): Store.TokenRecord => ({
+  uid,
+  user_uid,
+  type: "api",
+  secret_hash: `hash-${uid}`,
+  created,
+  expires: null,
+  request_count: 0,
+  signup_count: 0
+})
+
+export const account = (uid: string, user_uid: string, patch: Partial<Store.AccountRecord> = {}): Store.AccountRecord => ({
+  uid,
+  user_uid,
+  utility: "DEMO",
+  created: T0,
+  auth_type: "owner",
+  auth: `auth-${uid}`,
+  auth_expires: null,
+  login: "credentials",
+  latest: null,
+  sealed_grant: `sealed-${uid}`,
+  authorization_ref: null,
+  authorization_url: null,
+  ...patch
+})
+
+export const service = (uid: string, acct: Store.AccountRecord, patch: Partial<Store.ServiceRecord> = {}): Store.ServiceRecord => ({
+  uid,
+  user_uid: acct.user_uid,
+  account_uid: acct.uid,
+  utility: acct.utility,
+  created: T0,
+  active_until: null,
+  latest: null,
+  last_collected: null,
+  utility_service_id: `usid-${uid}`,
+  utility_tariff_name: "E-1",
+  utility_service_address: "1 Main St",
+  utility_billing_account: "BA-1",
+  utility_billing_contact: "Pat",
+  utility_billing_address: "1 Main St",
+  utility_meter_number: "M-1",
+  ...patch
+})
+
+/** A 15-minute reading whose value is derived from its index, so tests can recompute every figure. */
+export const interval = (
+  service_uid: string,
+  start: number,
+  kWh: number | null,
+  patch: Partial<IntervalRecord> = {}
+): IntervalRecord => ({
+  service_uid,
+  utility: "DEMO",
+  interval_start: start,
+  interval_end: start + QUARTER,
+  interval_kWh: kWh,
+  interval_kW: null,
+  flow: "delivered",
+  quality: "actual",
+  utility_service_id: "SVC-1",
+  utility_tariff_name: "E-1",
+  utility_service_address: "1 Main St",
+  utility_meter_number: "M-1",
+  source: "test",
+  updated: T0,
+  ...patch
+})
+
+/** `count` consecutive 15-minute readings from `from`, kWh = 0.25 + (i % 7) / 100. */
+export const series = (service_uid: string, from: number, count: number, patch: Partial<IntervalRecord> = {}) =>
+  Array.from({ length: count }, (_, i) => interval(service_uid, from + i * QUARTER, 0.25 + (i % 7) / 100, patch))
+
+export const bill = (service_uid: string, start: number, end: number, patch: Partial<BillRecord> = {}): BillRecord => ({
+  service_uid,
+  utility: "DEMO",
+  utility_service_id: "SVC-1",
+  utility_tariff_name: "E-1",
+  utility_service_address: "1 Main St",
+  utility_meter_number: "M-1",
+  bill_start_date: start,
+  bill_end_date: end,
+  bill_statement_date: end + DAY,
+  bill_total_kWh: 300,
+  bill_total: 61.5,
+  bill_breakdown: {
+    line_items: [{ name: "Energy", cost: 61.5, rate: 0.205, volume: 300, unit: "kWh", start, end }]
+  },
+  source: "test",
+  updated: T0,
+  ...patch
+})
+
+const sum = (xs: ReadonlyArray<number | null>) => xs.reduce<number>((a, x) => a + (x ?? 0), 0)
+
+export const suite = (name: string, makeStore: () => Promise<Harness>, options: Options = {}) =>
+  describe(`Store (${name})`, { timeout: options.timeoutMs ?? 60_000 }, () => {
+    const open: Array<Harness> = []
+    afterEach(async () => {
+      while (open.length > 0) await open.pop()!.close()
+    })
+    const fresh = async (): Promise<StoreShape> => {
+      const h = await makeStore()
+      open.push(h)
+      return h.store
+    }
+    /** A store holding user u1, account a1 and service s1. */
+    const withService = async () => {
+      const store = await fresh()
+      const a1 = account("a1", "u1")
+      await run(store.createUser(user("u1")))
+      await run(store.createAccount(a1))
+      const s1 = await run(store.upsertService(service("s1", a1)))
+      return { store, a1, s1 }
+    }
+
+    describe("users and tokens", () => {
+      it("stores users, finds them by email and counts them", async () => {
+        const store = await fresh()
+        assert.strictEqual(await run(store.countUsers), 0)
+        const u1 = { ...user("u1"), password_hash: "scrypt$abc" }
+        await run(store.createUser(u1))
+        await run(store.createUser(user("u2")))
+        assert.deepStrictEqual(await run(store.getUser("u1")), u1)
+        assert.deepStrictEqual(await run(store.findUserByEmail("u2@example.com")), user("u2"))
+        assert.strictEqual(await run(store.findUserByEmail("nobody@example.com")), undefined)
+        assert.strictEqual(await run(store.getUser("nope")), undefined)
+        assert.strictEqual(await run(store.countUsers), 2)
+      })
+
+      it("refuses a taken email or uid with Conflict", async () => {
+        const store = await fresh()
+        await run(store.createUser(user("u1", "same@example.com")))
+        assert.strictEqual((await failure(store.createUser(user("u2", "same@example.com"))))._tag, "Conflict")
+        assert.strictEqual((await failure(store.createUser(user("u1", "other@example.com"))))._tag, "Conflict")
+        assert.strictEqual(await run(store.countUsers), 1)
+      })
+
+      it("stores tokens by secret hash, lists a user's own, updates expiry and request counts", async () => {
+        const store = await fresh()
+        await run(store.createUser(user("u1")))
+        await run(store.createUser(user("u2")))
+        await run(store.createToken(token("t2", "u1", T0 + 2)))
+        await run(store.createToken(token("t1", "u1", T0 + 1)))
+        await run(store.createToken(token("t3", "u2")))
+        assert.deepStrictEqual(await run(store.findTokenBySecretHash("hash-t1")), token("t1", "u1", T0 + 1))
+        assert.strictEqual(await run(store.findTokenBySecretHash("hash-nope")), undefined)
+        assert.deepStrictEqual((await run(store.listTokens("u1"))).map((t) => t.uid), ["t1", "t2"])
+        await run(store.updateTokenExpiry("t1", T0 + HOUR))
+        assert.strictEqual((await run(store.getToken("t1")))?.expires, T0 + HOUR)
+        await run(store.updateTokenExpiry("t1", null))
+        assert.strictEqual((await run(store.getToken("t1")))?.expires, null)
+        await run(store.incrementTokenRequests("t1", 3))
+        await run(store.incrementTokenRequests("t1", 4))
+        assert.strictEqual((await run(store.getToken("t1")))?.request_count, 7)
+        assert.strictEqual((await run(store.getToken("t2")))?.request_count, 0)
+        assert.strictEqual((await failure(store.createToken({ ...token("t9", "u1"), secret_hash: "hash-t1" })))._tag, "Conflict")
+      })
+
+      it("redeems an invite once, never after it expires, and not an unknown one", async () => {
+        const store = await fresh()
+        await run(store.createInvite("code-a", T0, T0 + HOUR))
+        await run(store.createInvite("code-b", T0, T0 + HOUR))
+        await run(store.createInvite("code-forever", T0, null))
+        assert.isFalse(await run(store.redeemInvite("code-b", "u1", T0 + HOUR)), "expired at its expiry instant")
+        assert.isTrue(await run(store.redeemInvite("code-a", "u1", T0 + HOUR - 1)))
+        assert.isFalse(await run(store.redeemInvite("code-a", "u2", T0 + 2)), "single use")
+        assert.isFalse(await run(store.redeemInvite("unknown", "u1", T0)))
+        assert.isTrue(await run(store.redeemInvite("code-forever", "u3", T0 + 1000 * DAY)))
+        await run(store.createInvite("code-a", T0, null))
+        assert.isFalse(await run(store.redeemInvite("code-a", "u4", T0)), "re-creating a used code does not revive it")
+      })
+
+      it("keeps registrations per user and utility", async () => {
+        const store = await fresh()
+        assert.strictEqual(await run(store.getRegistration("u1", "SMT")), undefined)
+        await run(store.setRegistration("u1", "SMT", "pending"))
+        await run(store.setRegistration("u2", "SMT", "live"))
+        assert.strictEqual(await run(store.getRegistration("u1", "SMT")), "pending")
+        await run(store.setRegistration("u1", "SMT", "live"))
+        await run(store.setRegistration("u1", "PG&E", "pending"))
+        assert.strictEqual(await run(store.getRegistration("u1", "SMT")), "live")
+        const list = [...await run(store.listRegistrations("u1"))].sort((a, b) => a.utility.localeCompare(b.utility))
+        assert.deepStrictEqual(list, [{ utility: "PG&E", status: "pending" }, { utility: "SMT", status: "live" }])
+      })
+
+      it("consumes a nonce once", async () => {
+        const store = await fresh()
+        assert.isTrue(await run(store.consumeNonce("n1", T0 + HOUR)))
+        assert.isFalse(await run(store.consumeNonce("n1", T0 + HOUR)))
+        assert.isTrue(await run(store.consumeNonce("n2", T0 + HOUR)))
+      })
+    })
+
+    describe("accounts", () => {
+      it("round-trips every field, lists a user's own and finds by authorization reference", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1", {
+          auth_type: "3rdparty",
+          auth_expires: T0 + DAY,
+          latest: { type: "pending", message: "Waiting for the customer", timestamp: T0 + 5 },
+          authorization_ref: "state-123",
+          authorization_url: "https://utility.example/consent?x=1"
+        })
+        await run(store.createAccount(a1))
+        await run(store.createAccount(account("a0", "u1", { created: T0 - 1 })))
+        await run(store.createAccount(account("b1", "u2")))
+        assert.deepStrictEqual(await run(store.getAccount("a1")), a1)
+        assert.deepStrictEqual(await run(store.findAccountByAuthorizationRef("state-123")), a1)
+        assert.strictEqual(await run(store.findAccountByAuthorizationRef("state-999")), undefined)
+        assert.deepStrictEqual((await run(store.listAccounts("u1"))).map((a) => a.uid), ["a0", "a1"])
+        assert.strictEqual((await failure(store.createAccount(account("a2", "u1", { authorization_ref: "state-123" }))))._tag, "Conflict")
+        assert.strictEqual((await failure(store.createAccount(account("a1", "u1"))))._tag, "Conflict")
+      })
+
+      it("applies a patch and leaves other fields alone", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1", { authorization_ref: "state-1" })
+        await run(store.createAccount(a1))
+        const latest = { type: "updated" as const, message: "Collected", timestamp: T0 + HOUR }
+        await run(store.updateAccount("a1", { latest, authorization_ref: null, sealed_grant: "sealed-v2" }))
+        assert.deepStrictEqual(await run(store.getAccount("a1")), { ...a1, latest, authorization_ref: null, sealed_grant: "sealed-v2" })
+        assert.strictEqual(await run(store.findAccountByAuthorizationRef("state-1")), undefined)
+      })
+
+      it("deleteAccount removes its services, bills, intervals and jobs, and nothing of other accounts", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1")
+        const a2 = account("a2", "u1")
+        await run(store.createAccount(a1))
+        await run(store.createAccount(a2))
+        const s1 = await run(store.upsertService(service("s1", a1)))
+        const s2 = await run(store.upsertService(service("s2", a1)))
+        const s3 = await run(store.upsertService(service("s3", a2)))
+        for (const s of [s1, s2, s3]) {
+          await run(store.upsertIntervals(series(s.uid, T0, 10)))
+          await run(store.upsertBills([bill(s.uid, T0, T0 + 30 * DAY)]))
+          await run(store.enqueueJob({ kind: "service", target_uid: s.uid, params: {}, run_at: T0 }))
+        }
+        await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: {}, run_at: T0 }))
+        await run(store.enqueueJob({ kind: "account", target_uid: "a2", params: {}, run_at: T0 }))
+
+        await run(store.deleteAccount("a1"))
+
+        assert.strictEqual(await run(store.getAccount("a1")), undefined)
+        assert.strictEqual(await run(store.getService("s1")), undefined)
+        assert.strictEqual(await run(store.getService("s2")), undefined)
+        assert.deepStrictEqual(await run(store.listAccountServices("a1")), [])
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1")), [])
+        assert.deepStrictEqual(await collect(store.streamBills("s2")), [])
+        assert.deepStrictEqual((await run(store.listJobs)).map((j) => j.target_uid).sort(), ["a2", "s3"])
+        const kept = await run(store.getService("s3"))
+        assert.strictEqual(kept?.interval_count, 10)
+        assert.strictEqual(kept?.bill_count, 1)
+        assert.strictEqual((await collect(store.streamIntervals("s3"))).length, 10)
+        // A re-created service with a deleted one's key starts empty.
+        await run(store.createAccount(a1))
+        const again = await run(store.upsertService(service("s1", a1)))
+        assert.strictEqual((await run(store.getService(again.uid)))?.interval_count, 0)
+      })
+    })
+
+    describe("services", () => {
+      it("upsertService identifies a service by (account_uid, utility_service_id) and keeps uid, created, active_until, latest", async () => {
+        const { store, a1, s1 } = await withService()
+        const latest = { type: "updated" as const, message: "ok", timestamp: T0 + HOUR }
+        await run(store.updateService("s1", { active_until: T0 + 365 * DAY, latest, last_collected: T0 + HOUR }))
+        const again = await run(store.upsertService(service("s1-new-uid", a1, {
+          utility_service_id: s1.utility_service_id,
+          created: T0 + DAY,
+          utility_tariff_name: "E-TOU-C",
+          utility_meter_number: "M-2"
+        })))
+        assert.strictEqual(again.uid, s1.uid)
+        assert.strictEqual(again.created, T0)
+        assert.strictEqual(again.active_until, T0 + 365 * DAY)
+        assert.deepStrictEqual(again.latest, latest)
+        assert.strictEqual(again.utility_tariff_name, "E-TOU-C")
+        assert.strictEqual(again.utility_meter_number, "M-2")
+        assert.deepStrictEqual((await run(store.listAccountServices("a1"))).map((s) => s.uid), ["s1"])
+        assert.strictEqual(await run(store.getService("s1-new-uid")), undefined)
+        // The same utility_service_id under another account is another service.
+        const a2 = account("a2", "u1")
+        await run(store.createAccount(a2))
+        const other = await run(store.upsertService(service("s2", a2, { utility_service_id: s1.utility_service_id })))
+        assert.strictEqual(other.uid, "s2")
+      })
+
+      it("a ServiceView joins its account's auth fields and counts what is stored", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1", { auth_type: "3rdparty", auth: "Signed by Pat" })
+        await run(store.createAccount(a1))
+        const s1 = await run(store.upsertService(service("s1", a1)))
+        const empty = await run(store.getService("s1"))
+        assert.deepStrictEqual(empty, {
+          ...s1,
+          account_auth_type: "3rdparty",
+          account_auth: "Signed by Pat",
+          bill_coverage: [],
+          bill_count: 0,
+          interval_coverage: [],
+          interval_count: 0
+        })
+        await run(store.updateAccount("a1", { auth: "Signed by Sam" }))
+        assert.strictEqual((await run(store.getService("s1")))?.account_auth, "Signed by Sam")
+      })
+
+      it("derives coverage from contiguous runs; a gap splits a range; counts follow the delivered flow", async () => {
+        const { store } = await withService()
+        // Run A: one day of readings; then a one-hour hole; run B: 10 readings; a received reading fills the hole.
+        const runA = series("s1", T0, 96)
+        const bStart = T0 + DAY + HOUR
+        const runB = series("s1", bStart, 10)
+        const received = series("s1", T0 + DAY, 4, { flow: "received" })
+        await run(store.upsertIntervals([...runB, ...runA, ...received]))
+        const bills = [
+          bill("s1", T0, T0 + 31 * DAY),
+          bill("s1", T0 + 31 * DAY, T0 + 60 * DAY),
+          bill("s1", T0 + 90 * DAY, T0 + 120 * DAY)
+        ]
+        await run(store.upsertBills(bills))
+        const view = await run(store.getService("s1"))
+        assert.deepStrictEqual(view?.interval_coverage, [[T0, T0 + DAY], [bStart, bStart + 10 * QUARTER]])
+        assert.strictEqual(view?.interval_count, 106)
+        assert.strictEqual(view?.interval_count, (await collect(store.streamIntervals("s1"))).length)
+        assert.deepStrictEqual(view?.bill_coverage, [[T0, T0 + 60 * DAY], [T0 + 90 * DAY, T0 + 120 * DAY]])
+        assert.strictEqual(view?.bill_count, 3)
+        // Filling the hole joins the runs.
+        await run(store.upsertIntervals(series("s1", T0 + DAY, 4)))
+        const joined = await run(store.getService("s1"))
+        assert.deepStrictEqual(joined?.interval_coverage, [[T0, bStart + 10 * QUARTER]])
+        assert.strictEqual(joined?.interval_count, 110)
+        const listed = await run(store.listServices("u1"))
+        assert.deepStrictEqual(listed, [joined])
+      })
+
+      it("lists a user's services as views, and an account's services as records", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1")
+        const b1 = account("b1", "u2")
+        await run(store.createAccount(a1))
+        await run(store.createAccount(b1))
+        await run(store.upsertService(service("s2", a1, { created: T0 + 2 })))
+        await run(store.upsertService(service("s1", a1, { created: T0 + 1 })))
+        await run(store.upsertService(service("x1", b1)))
+        assert.deepStrictEqual((await run(store.listServices("u1"))).map((s) => s.uid), ["s1", "s2"])
+        assert.deepStrictEqual((await run(store.listServices("u2"))).map((s) => s.uid), ["x1"])
+        const records = await run(store.listAccountServices("a1"))
+        assert.deepStrictEqual(records, [service("s1", a1, { created: T0 + 1 }), service("s2", a1, { created: T0 + 2 })])
+      })
+
+      it("listServicesDue: active after now and not collected since staleBefore", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1")
+        await run(store.createAccount(a1))
+        const now = T0 + 10 * DAY
+        const staleBefore = now - DAY
+        const cases: Array<[string, number | null, number | null, boolean]> = [
+          ["never-collected", now + DAY, null, true],
+          ["stale", now + DAY, staleBefore - 1, true],
+          ["fresh", now + DAY, staleBefore, false],
+          ["expired", now, null, false],
+          ["inactive", null, null, false]
+        ]
+        for (const [uid, active_until, last_collected] of cases) {
+          await run(store.upsertService(service(uid, a1)))
+          await run(store.updateService(uid, { active_until, last_collected }))
+        }
+        const due = (await run(store.listServicesDue(now, staleBefore))).map((s) => s.uid).sort()
+        assert.deepStrictEqual(due, cases.filter((c) => c[3]).map((c) => c[0]).sort())
+      })
+
+      it("resetServiceData deletes the service's bills and intervals and keeps the service", async () => {
+        const { store } = await withService()
+        await run(store.upsertIntervals(series("s1", T0, 50)))
+        await run(store.upsertIntervals(series("s1", T0, 50, { flow: "received" })))
+        await run(store.upsertBills([bill("s1", T0, T0 + 30 * DAY)]))
+        await run(store.resetServiceData("s1"))
+        const view = await run(store.getService("s1"))
+        assert.strictEqual(view?.interval_count, 0)
+        assert.strictEqual(view?.bill_count, 0)
+        assert.deepStrictEqual(view?.interval_coverage, [])
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { flow: "received" })), [])
+        assert.deepStrictEqual(await collect(store.streamBills("s1")), [])
+      })
+    })
+
+    describe("intervals", () => {
+      it("upserting the same rows twice changes nothing and duplicates nothing", async () => {
+        const { store } = await withService()
+        const rows = series("s1", T0, 500)
+        assert.deepStrictEqual(await run(store.upsertIntervals(rows)), { inserted: 500, changed: 0 })
+        const later = rows.map((r) => ({ ...r, updated: T0 + DAY }))
+        assert.deepStrictEqual(await run(store.upsertIntervals(later)), { inserted: 0, changed: 0 })
+        const stored = await collect(store.streamIntervals("s1"))
+        assert.strictEqual(stored.length, 500)
+        assert.strictEqual(new Set(stored.map((r) => r.interval_start)).size, 500)
+        assert.isTrue(stored.every((r) => r.updated === T0), "identical rows are left untouched")
+        assert.strictEqual((await run(store.getService("s1")))?.interval_count, 500)
+      })
+
+      it("a corrected reading counts as changed and is served instead of the old one", async () => {
+        const { store } = await withService()
+        const rows = series("s1", T0, 100)
+        await run(store.upsertIntervals(rows))
+        const fixed = rows.map((r, i) => i === 42 ? { ...r, interval_kWh: 9.75, quality: "edited" as const, updated: T0 + DAY } : r)
+        const overlap = series("s1", T0 + 100 * QUARTER, 5)
+        assert.deepStrictEqual(await run(store.upsertIntervals([...fixed, ...overlap])), { inserted: 5, changed: 1 })
+        const stored = await collect(store.streamIntervals("s1"))
+        assert.strictEqual(stored.length, 105)
+        assert.deepStrictEqual(stored[42], { ...rows[42]!, interval_kWh: 9.75, quality: "edited", updated: T0 + DAY })
+        assert.strictEqual(stored[41]!.updated, T0)
+        // Provenance changes count too, and null readings are values.
+        const moved = { ...rows[7]!, utility_tariff_name: "E-TOU-C", updated: T0 + 2 * DAY }
+        const blank = { ...rows[8]!, interval_kWh: null, updated: T0 + 2 * DAY }
+        const demand = { ...rows[9]!, interval_kW: 4.5, updated: T0 + 2 * DAY }
+        assert.deepStrictEqual(await run(store.upsertIntervals([moved, blank, demand])), { inserted: 0, changed: 3 })
+        const again = await collect(store.streamIntervals("s1", { start: rows[7]!.interval_start, end: rows[10]!.interval_start }))
+        assert.deepStrictEqual(again, [moved, blank, demand])
+        const total = sum(again.map((r) => r.interval_kWh))
+        assert.closeTo(total, (rows[7]!.interval_kWh ?? 0) + (rows[9]!.interval_kWh ?? 0), 1e-9)
+      })
+
+      it("a key repeated within one batch is stored once, with its last value", async () => {
+        const { store } = await withService()
+        const first = interval("s1", T0, 1)
+        const last = interval("s1", T0, 2)
+        assert.deepStrictEqual(await run(store.upsertIntervals([first, last])), { inserted: 1, changed: 0 })
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1")), [last])
+      })
+
+      it("keeps flows apart: received never overwrites delivered", async () => {
+        const { store } = await withService()
+        const delivered = series("s1", T0, 8)
+        const received = series("s1", T0, 8, { flow: "received" }).map((r) => ({ ...r, interval_kWh: 0.01 }))
+        const net = [interval("s1", T0, -0.5, { flow: "net" })]
+        assert.deepStrictEqual(await run(store.upsertIntervals([...delivered, ...received, ...net])), { inserted: 17, changed: 0 })
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1")), delivered)
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { flow: "delivered" })), delivered)
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { flow: "received" })), received)
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { flow: "net" })), net)
+      })
+
+      it("streams in start order with start inclusive and end exclusive", async () => {
+        const { store } = await withService()
+        const rows = series("s1", T0, 96)
+        const shuffled = rows.map((r, i) => [(i * 37) % 96, r] as const).sort((a, b) => a[0] - b[0]).map(([, r]) => r)
+        await run(store.upsertIntervals(shuffled))
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1")), rows)
+        const start = T0 + 10 * QUARTER
+        const end = T0 + 20 * QUARTER
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { start, end })), rows.slice(10, 20))
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { start })), rows.slice(10))
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { end })), rows.slice(0, 20))
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1", { start: end, end: start })), [])
+        assert.deepStrictEqual(await collect(store.streamIntervals("nope")), [])
+      })
+
+      it("a year of 15-minute data lands in one call and reads back whole", async () => {
+        const { store } = await withService()
+        const year = series("s1", T0, 35_040)
+        assert.deepStrictEqual(await run(store.upsertIntervals(year)), { inserted: 35_040, changed: 0 })
+        const view = await run(store.getService("s1"))
+        assert.strictEqual(view?.interval_count, 35_040)
+        assert.deepStrictEqual(view?.interval_coverage, [[T0, T0 + 35_040 * QUARTER]])
+        assert.deepStrictEqual(await run(store.upsertIntervals(year)), { inserted: 0, changed: 0 })
+      })
+
+      it("streams 100,000 rows complete and in order", async () => {
+        const { store } = await withService()
+        const n = 100_000
+        const rows = series("s1", T0, n)
+        for (let i = 0; i < n; i += 25_000) await run(store.upsertIntervals(rows.slice(i, i + 25_000)))
+        let count = 0
+        let previous = -Infinity
+        let ordered = true
+        let total = 0
+        await run(Stream.runForEach(store.streamIntervals("s1"), (r) =>
+          Effect.sync(() => {
+            if (r.interval_start <= previous) ordered = false
+            previous = r.interval_start
+            total += r.interval_kWh ?? 0
+            count++
+          })))
+        assert.strictEqual(count, n)
+        assert.isTrue(ordered)
+        assert.closeTo(total, sum(rows.map((r) => r.interval_kWh)), 1e-6)
+      })
+
+      it("a batch failing midway writes nothing, not even its valid rows", async () => {
+        const { store } = await withService()
+        const before = series("s1", T0, 20)
+        await run(store.upsertIntervals(before))
+        const corrected = before.map((r) => ({ ...r, interval_kWh: 5, updated: T0 + DAY }))
+        const fresh = series("s1", T0 + 20 * QUARTER, 20_000)
+        const orphan = interval("no-such-service", T0, 1)
+        const error = await failure(store.upsertIntervals([...corrected, ...fresh, orphan]))
+        assert.strictEqual(error._tag, "StoreError")
+        const backwards = interval("s1", T0 + 50 * DAY, 1, { interval_end: T0 + 50 * DAY })
+        assert.strictEqual((await failure(store.upsertIntervals([...fresh, backwards])))._tag, "StoreError")
+        assert.deepStrictEqual(await collect(store.streamIntervals("s1")), before)
+        const view = await run(store.getService("s1"))
+        assert.strictEqual(view?.interval_count, 20)
+        assert.deepStrictEqual(view?.interval_coverage, [[T0, T0 + 20 * QUARTER]])
+      })
+    })
+
+    describe("bills", () => {
+      it("upserts by (service, start, end): identical bills untouched, a corrected one changed", async () => {
+        const { store } = await withService()
+        const bills = [0, 1, 2].map((m) => bill("s1", T0 + m * 30 * DAY, T0 + (m + 1) * 30 * DAY))
+        assert.deepStrictEqual(await run(store.upsertBills([bills[2]!, bills[0]!, bills[1]!])), { inserted: 3, changed: 0 })
+        assert.deepStrictEqual(await run(store.upsertBills(bills.map((b) => ({ ...b, updated: T0 + DAY })))), { inserted: 0, changed: 0 })
+        assert.deepStrictEqual(await collect(store.streamBills("s1")), bills)
+        const fixed = { ...bills[1]!, bill_total: 70.25, updated: T0 + DAY }
+        assert.deepStrictEqual(await run(store.upsertBills([fixed])), { inserted: 0, changed: 1 })
+        const breakdown = { ...bills[2]!, bill_breakdown: { line_items: [], tiers: { "1": 100 } }, updated: T0 + DAY }
+        assert.deepStrictEqual(await run(store.upsertBills([breakdown])), { inserted: 0, changed: 1 })
+        assert.deepStrictEqual(await collect(store.streamBills("s1")), [bills[0], fixed, breakdown])
+        assert.strictEqual((await run(store.getService("s1")))?.bill_count, 3)
+      })
+
+      it("a bill batch failing midway writes nothing", async () => {
+        const { store } = await withService()
+        const good = bill("s1", T0, T0 + 30 * DAY)
+        const orphan = bill("no-such-service", T0, T0 + 30 * DAY)
+        assert.strictEqual((await failure(store.upsertBills([good, orphan])))._tag, "StoreError")
+        assert.deepStrictEqual(await collect(store.streamBills("s1")), [])
+        assert.strictEqual((await run(store.getService("s1")))?.bill_count, 0)
+      })
+    })
+
+    describe("jobs", () => {
+      it("enqueue returns the waiting job for the same (kind, target) instead of adding one", async () => {
+        const store = await fresh()
+        const a = await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: { update_data: false }, run_at: T0 + HOUR }))
+        const again = await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: { update_data: false }, run_at: T0 + HOUR }))
+        const service = await run(store.enqueueJob({ kind: "service", target_uid: "a1", params: {}, run_at: T0 }))
+        assert.strictEqual(again, a)
+        assert.notStrictEqual(service, a)
+        const jobs = await run(store.listJobs)
+        assert.strictEqual(jobs.length, 2)
+        const job = jobs.find((j) => j.id === a)
+        assert.deepStrictEqual(job, { id: a, kind: "account", target_uid: "a1", params: { update_data: false }, run_at: T0 + HOUR, attempts: 0, locked_until: null })
+        // A running (claimed) job is not waiting: a new request gets a new job.
+        const claimed = await run(store.claimJob(T0 + HOUR, T0 + 2 * HOUR))
+        const whileRunning = await run(store.enqueueJob({ kind: "service", target_uid: "a1", params: {}, run_at: T0 }))
+        assert.strictEqual(claimed?.id, service)
+        assert.notStrictEqual(whileRunning, service)
+      })
+
+      it("claims the earliest due job, respects run_at and leases, and recovers a lapsed lease", async () => {
+        const store = await fresh()
+        const late = await run(store.enqueueJob({ kind: "service", target_uid: "s-late", params: {}, run_at: T0 + 2 * HOUR }))
+        const early = await run(store.enqueueJob({ kind: "service", target_uid: "s-early", params: { n: 1 }, run_at: T0 + HOUR }))
+        assert.strictEqual(await run(store.claimJob(T0, T0 + 60_000_000)), undefined, "nothing due yet")
+        const first = await run(store.claimJob(T0 + HOUR, T0 + HOUR + 60_000_000))
+        assert.deepStrictEqual(first, { id: early, kind: "service", target_uid: "s-early", params: { n: 1 }, run_at: T0 + HOUR, attempts: 0, locked_until: T0 + HOUR + 60_000_000 })
+        assert.strictEqual(await run(store.claimJob(T0 + HOUR + 1, T0 + 2 * HOUR)), undefined, "leased and the other not due")
+        // The worker holding `early` crashes: once its lease lapses the job is claimable again.
+        const recovered = await run(store.claimJob(T0 + 2 * HOUR, T0 + 3 * HOUR))
+        assert.strictEqual(recovered?.id, early)
+        const second = await run(store.claimJob(T0 + 2 * HOUR, T0 + 3 * HOUR))
+        assert.strictEqual(second?.id, late)
+        await run(store.extendLease(late, T0 + 5 * HOUR))
+        // At 4h `early`'s lease (3h) has lapsed, `late`'s extended one (5h) has not.
+        assert.strictEqual((await run(store.claimJob(T0 + 4 * HOUR, T0 + 6 * HOUR)))?.id, early)
+        assert.strictEqual(await run(store.claimJob(T0 + 4 * HOUR, T0 + 6 * HOUR)), undefined)
+        await run(store.completeJob(early))
+        assert.deepStrictEqual((await run(store.listJobs)).map((j) => j.id), [late])
+      })
+
+      it("retryJob releases the lease, reschedules and counts an attempt", async () => {
+        const store = await fresh()
+        const id = await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: {}, run_at: T0 }))
+        await run(store.claimJob(T0, T0 + HOUR))
+        await run(store.retryJob(id, T0 + 10 * 60_000_000))
+        const [job] = await run(store.listJobs)
+        assert.deepStrictEqual(job, { id, kind: "account", target_uid: "a1", params: {}, run_at: T0 + 10 * 60_000_000, attempts: 1, locked_until: null })
+        assert.strictEqual(await run(store.claimJob(T0 + 60_000_000, T0 + HOUR)), undefined, "not before its new run_at")
+        const again = await run(store.claimJob(T0 + 10 * 60_000_000, T0 + HOUR))
+        assert.strictEqual(again?.id, id)
+        await run(store.retryJob(id, T0 + HOUR))
+        assert.strictEqual((await run(store.listJobs))[0]?.attempts, 2)
+        // Waiting again after a retry, so a new request joins it.
+        assert.strictEqual(await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: {}, run_at: T0 + 2 * HOUR })), id)
+      })
+
+      it("two concurrent claimers never get the same job", async () => {
+        const store = await fresh()
+        const ids = new Set<string>()
+        for (let i = 0; i < 12; i++) {
+          ids.add(await run(store.enqueueJob({ kind: "service", target_uid: `s${i}`, params: {}, run_at: T0 + i })))
+        }
+        const claims = await Promise.all(
+          Array.from({ length: 30 }, () => run(store.claimJob(T0 + HOUR, T0 + 2 * HOUR)))
+        )
+        const got = claims.filter((j) => j !== undefined).map((j) => j.id)
+        assert.strictEqual(got.length, 12)
+        assert.deepStrictEqual(new Set(got), ids)
+      })
+    })
+  })
