@@ -1,0 +1,2 @@
+export * as DemoCollector from "./DemoCollector.ts"
+export * as DemoSandbox from "./DemoSandbox.ts"
