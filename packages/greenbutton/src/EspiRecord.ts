@@ -3,12 +3,15 @@
  * Instants are epoch SECONDS (UTC) as ESPI writes them; convert with `Timestamp` when entering the domain.
  */
 
-export type ServiceKind = "electricity" | "gas" | "water" | "pressure" | "heat" | "cold" | "communication" | "time" | "unknown"
+/** ESPI ServiceCategory kind, by code: 0 electricity, 1 gas, 2 water, 3 time, 4 heat, 5 refuse, 6 sewerage, 7 rates, 8 tvLicence, 9 internet. */
+export type ServiceKind =
+  | "electricity" | "gas" | "water" | "time" | "heat" | "refuse" | "sewerage" | "rates" | "tvLicence" | "internet" | "unknown"
 
-/** ESPI flowDirection 1 = delivered (import from grid), 19 = received (export to grid), 4 = net. */
-export type Flow = "delivered" | "received" | "net" | "total"
+/** ESPI flowDirection 1 = delivered (import from grid), 19 = received (export to grid), 4 = net; anything else is read as delivered. */
+export type Flow = "delivered" | "received" | "net"
 
-export type Unit = "kWh" | "kW" | "therm" | "m3" | "ft3" | "gal" | "L" | "V" | "A" | "VArh" | "VAh" | "W" | "unitless" | string
+/** Scaled units: kWh, kW, kVArh, kVAh, kVA, kVAr, therm, m3, ft3, gal, BTU, V, A, unitless; `uom:<code>` when the code is unknown. */
+export type Unit = string
 
 export interface UsagePoint {
   readonly _tag: "UsagePoint"
@@ -28,6 +31,8 @@ export interface ReadingType {
   readonly uom: number
   readonly powerOfTenMultiplier: number
   readonly flow: Flow
+  /** ESPI flowDirection code as written (absent → delivered). */
+  readonly flowDirection?: number
   readonly intervalLength?: number
   readonly commodity?: number
   readonly accumulationBehaviour?: number
@@ -73,6 +78,8 @@ export interface LineItem {
   readonly start?: number
   readonly duration?: number
   readonly itemKind?: number
+  /** Currency units per unit of `measurement`. */
+  readonly unitCost?: number
   readonly measurement?: { readonly value: number; readonly unit: Unit }
 }
 
@@ -95,7 +102,13 @@ export interface UsageSummary {
 
 export interface Issue {
   readonly _tag: "Issue"
-  readonly kind: "gap" | "duplicate" | "conflict" | "orphanReading" | "unknownUom" | "malformed"
+  /**
+   * gap: no reading covers [start, end). duplicate: a reading repeated with the same value (dropped).
+   * conflict: a repeated start with a different value (the first one kept). unlinked: an IntervalBlock whose
+   * ReadingType had to be guessed. missingReadingType: no ReadingType at all, Wh assumed. unknownUom: a uom code
+   * with no known unit (values kept unscaled by unit).
+   */
+  readonly kind: "gap" | "duplicate" | "conflict" | "unlinked" | "missingReadingType" | "unknownUom"
   readonly usagePointId?: string
   readonly readingTypeId?: string
   readonly start?: number

@@ -1,1 +1,6 @@
 export * from "./EspiRecord.ts"
+export { EspiParseError, parseEspi, type ParseEspiOptions } from "./Espi.ts"
+export * from "./EspiSummary.ts"
+export * from "./EspiWriter.ts"
+export * from "./EspiLocalTime.ts"
+export { type TextInput, toTextChunks } from "./TextInput.ts"
