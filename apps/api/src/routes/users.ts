@@ -1,0 +1,148 @@
+/** `/api/users`: your user, sign-up with an invite (`/users/new`, CSRF-protected), and user settings. */
+import { Hono } from "hono"
+import { getCookie, setCookie } from "hono/cookie"
+import { Effect } from "effect"
+import { Ids, Store, Timestamp, User } from "@meterbridge/core"
+import { ApiError, conflict, forbidden, invalidField, missingField } from "../ApiError.ts"
+import type { AppEnv } from "../AppEnv.ts"
+import * as Body from "../Body.ts"
+import * as Csrf from "../Csrf.ts"
+import type { Deps } from "../Deps.ts"
+import * as Invites from "../Invites.ts"
+import * as Passwords from "../Passwords.ts"
+import * as Serialize from "../Serialize.ts"
+import { only } from "./notAllowed.ts"
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase()
+
+const checkEmail = (email: string, field: string) => {
+  if (!EMAIL.test(email) || email.length > 254) throw invalidField(field, `"${field}" is not an email address.`)
+}
+
+const checkNewPassword = (password: string, confirm: string | undefined, field: string, confirmField: string) => {
+  const weak = Passwords.weakness(password)
+  if (weak) throw invalidField(field, weak)
+  if (confirm === undefined) throw missingField(confirmField, `"${confirmField}" is required and must repeat "${field}".`)
+  if (confirm !== password) throw invalidField(confirmField, `"${confirmField}" does not match "${field}".`)
+}
+
+/** Sign-up: the only endpoint that takes no API token, so it is CSRF-protected instead. */
+export const signup = (deps: Deps) => {
+  const { api } = deps
+  const app = new Hono<AppEnv>()
+  app.get("/", async (c) => {
+    const token = await deps.csrf.issue()
+    setCookie(c, Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: c.req.url.startsWith("https:") })
+    return Serialize.send(c, {
+      help: "POST invite, email, password, password_confirm and csrf_token (this value; the cookie set with this response must come along) to /api/users/new.",
+      docs: "/api/docs#users",
+      csrf_token: token,
+      fields: [
+        { name: "invite", type: "text", help: "An invite code from the operator (meterbridge invites create)" },
+        { name: "email", type: "email", help: "Your email address" },
+        { name: "password", type: "password", help: `At least ${Passwords.MIN_LENGTH} characters` },
+        { name: "password_confirm", type: "password", help: "The same password again" },
+        { name: "csrf_token", type: "hidden", help: "The csrf_token of this response" }
+      ]
+    })
+  })
+  app.post("/", async (c) => {
+    const body = await Body.read(c)
+    if (!(await deps.csrf.check(getCookie(c, Csrf.COOKIE), Body.optionalString(body, "csrf_token")))) {
+      throw forbidden("csrf_failed", "Missing or mismatched CSRF token: GET /api/users/new first, then POST with its cookie and its csrf_token.")
+    }
+    const invite = Body.requiredString(body, "invite", "\"invite\" is required: ask the operator for an invite code.")
+    const email = normalizeEmail(Body.requiredString(body, "email"))
+    checkEmail(email, "email")
+    const password = Body.requiredString(body, "password")
+    checkNewPassword(password, Body.optionalString(body, "password_confirm"), "password", "password_confirm")
+    const password_hash = await Passwords.hash(password)
+    const now = Timestamp.fromMillis(api.now())
+    const user: Store.UserRecord = { uid: Ids.newUid(), email, password_hash, created: now }
+    const codeHash = await Invites.hash(invite)
+    const created = await api.run(Effect.gen(function*() {
+      const store = yield* Store.Store
+      if (yield* store.findUserByEmail(email)) return yield* Effect.fail(conflict("A user with this email already exists."))
+      if (!(yield* store.redeemInvite(codeHash, user.uid, now))) {
+        return yield* Effect.fail(invalidField("invite", "This invite code is unknown, expired or already used."))
+      }
+      yield* store.createUser(user)
+      return user
+    }))
+    return Serialize.send(c, Serialize.user(created), User.csvColumns)
+  })
+  only(app, "/", ["GET", "POST"], "GET /api/users/new for the sign-up requirements, then POST to it.")
+  return app
+}
+
+export const users = (deps: Deps) => {
+  const { api } = deps
+  const app = new Hono<AppEnv>()
+  const own = (c: { get: (k: "user") => Store.UserRecord }, uid: string) => {
+    const user = c.get("user")
+    if (user.uid !== uid) throw new ApiError(404, "not_found", "No user with that uid.")
+    return user
+  }
+
+  app.get("/", (c) => Serialize.send(c, [Serialize.user(c.get("user"))], User.csvColumns))
+  only(app, "/", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
+
+  app.get("/:uid", (c) => Serialize.send(c, Serialize.user(own(c, c.req.param("uid"))), User.csvColumns))
+  only(app, "/:uid", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
+
+  app.get("/:uid/modify", (c) => {
+    const user = own(c, c.req.param("uid"))
+    return Serialize.send(c, {
+      help: "POST password (your current one) and the fields to change to /api/users/<uid>/modify.",
+      docs: "/api/docs#users",
+      uid: user.uid,
+      email: user.email,
+      fields: [
+        { name: "password", type: "password", help: "Your current password: required" },
+        { name: "email", type: "email", help: "A new email address" },
+        { name: "new_password", type: "password", help: `A new password, at least ${Passwords.MIN_LENGTH} characters` },
+        { name: "new_password_confirm", type: "password", help: "The new password again" }
+      ]
+    })
+  })
+
+  app.post("/:uid/modify", async (c) => {
+    const user = own(c, c.req.param("uid"))
+    const body = await Body.read(c)
+    const password = Body.requiredString(body, "password", "\"password\" (your current password) is required to change user settings.")
+    if (!(await Passwords.verify(password, user.password_hash))) {
+      throw forbidden("wrong_password", user.password_hash === null
+        ? "This user has no password yet; an operator sets one with `meterbridge users create --email <email> --password`."
+        : "The current password is not correct.")
+    }
+    if (Body.optionalString(body, "allow_owner") !== undefined) {
+      throw invalidField("allow_owner", "Sub-users are not supported by Meterbridge.")
+    }
+    const emailRaw = Body.optionalString(body, "email")
+    const email = emailRaw === undefined ? undefined : normalizeEmail(emailRaw)
+    if (email !== undefined) checkEmail(email, "email")
+    const newPassword = Body.optionalString(body, "new_password")
+    if (newPassword !== undefined) checkNewPassword(newPassword, Body.optionalString(body, "new_password_confirm"), "new_password", "new_password_confirm")
+    const patch: { email?: string; password_hash?: string } = {
+      ...(email === undefined || email === user.email ? {} : { email }),
+      ...(newPassword === undefined ? {} : { password_hash: await Passwords.hash(newPassword) })
+    }
+    const updated = await api.run(Effect.gen(function*() {
+      const store = yield* Store.Store
+      if (Object.keys(patch).length === 0) return user
+      // `updateUser` is not yet part of the core Store port; use it where a Store offers it.
+      const update = (store as unknown as { updateUser?: (uid: string, p: typeof patch) => Effect.Effect<void, Store.StoreError | Store.Conflict> }).updateUser
+      if (!update) {
+        return yield* Effect.fail(new ApiError(405, "not_supported", "This server's store cannot change users yet; ask the operator."))
+      }
+      if (patch.email && (yield* store.findUserByEmail(patch.email))) return yield* Effect.fail(conflict("A user with this email already exists."))
+      yield* update(user.uid, patch)
+      return { ...user, ...patch }
+    }))
+    return Serialize.send(c, Serialize.user(updated), User.csvColumns)
+  })
+  only(app, "/:uid/modify", ["GET", "POST"], "GET /api/users/<uid>/modify lists the options; POST to it changes your settings.")
+  return app
+}

@@ -1,0 +1,91 @@
+/** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
+import { Context, Effect } from "effect"
+import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import type { Collector } from "@meterbridge/core"
+import { MemoryStore } from "@meterbridge/core/testing"
+import type { Services } from "../src/Api.ts"
+import { createApp } from "../src/app.ts"
+import * as AppCollectors from "../src/collectors.ts"
+import * as Tokens from "../src/Tokens.ts"
+
+export const BASE = "http://meterbridge.test"
+
+export interface Harness {
+  readonly app: ReturnType<typeof createApp>["app"]
+  readonly flush: () => Promise<void>
+  readonly store: Store.StoreShape
+  readonly context: Context.Context<Services>
+  readonly clock: { now: number }
+  readonly logs: Array<string>
+  readonly run: <A, E>(e: Effect.Effect<A, E, Services>) => Promise<A>
+  readonly drain: () => Promise<number>
+  readonly addUser: (email: string) => Promise<{ uid: string; token: string; tokenUid: string }>
+  readonly request: (path: string, init?: RequestInit & { token?: string; json?: unknown; form?: Record<string, string> }) => Promise<Response>
+}
+
+export const make = async (options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector> } = {}): Promise<Harness> => {
+  const store = options.store ?? MemoryStore.make()
+  const registered = AppCollectors.build({ publicBaseUrl: BASE, env: {} })
+  const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
+  const context = Context.make(Store.Store, store).pipe(
+    Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
+    Context.add(Vault.Vault, vault)
+  )
+  const clock = { now: Date.now() }
+  const logs: Array<string> = []
+  const { app, flush } = createApp(
+    {
+      context,
+      config: {
+        signingKey: crypto.getRandomValues(new Uint8Array(32)),
+        rateLimit: options.rateLimit ?? 10_000,
+        publicBaseUrl: BASE,
+        clock: () => clock.now,
+        log: (l) => logs.push(l)
+      }
+    },
+    { mounts: AppCollectors.mounts(registered), logRequests: true }
+  )
+  const run = <A, E>(e: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provideContext(e, context))
+  return {
+    app,
+    flush,
+    store,
+    context,
+    clock,
+    logs,
+    run,
+    drain: () => run(Worker.drain),
+    addUser: async (email) => {
+      const uid = crypto.randomUUID().slice(0, 8)
+      await run(store.createUser({ uid, email, password_hash: null, created: Timestamp.fromMillis(Date.now()) }))
+      const { record, secret } = await run(Tokens.create(uid, { now: Timestamp.fromMillis(Date.now()) }))
+      return { uid, token: secret, tokenUid: record.uid }
+    },
+    request: (path, init = {}) => {
+      const { token, json, form, ...rest } = init
+      const headers = new Headers(rest.headers)
+      if (token !== undefined) headers.set("Authorization", `Token ${token}`)
+      let body = rest.body
+      if (json !== undefined) {
+        headers.set("Content-Type", "application/json")
+        body = JSON.stringify(json)
+      }
+      if (form !== undefined) {
+        headers.set("Content-Type", "application/x-www-form-urlencoded")
+        body = new URLSearchParams(form).toString()
+      }
+      return Promise.resolve(app.request(`${BASE}${path}`, { ...rest, headers, ...(body === undefined ? {} : { body }) }))
+    }
+  }
+}
+
+export const addDemoAccount = async (h: Harness, token: string) => {
+  const res = await h.request("/api/accounts/add.json", {
+    method: "POST",
+    token,
+    json: { utility: "DEMO", auth_type: "owner", real_name: "John Doe", utility_username: "test", utility_password: "test" }
+  })
+  if (res.status !== 200) throw new Error(`add failed: ${res.status} ${await res.text()}`)
+  return (await res.json()) as { uid: string; latest?: { type: string } }
+}
