@@ -1,0 +1,3 @@
+export * as SmtClient from "./SmtClient.ts"
+export * as SmtCollector from "./SmtCollector.ts"
+export * as SmtCsv from "./SmtCsv.ts"
