@@ -1,0 +1,158 @@
+/**
+ * The tables behind the Store. Instants are integer epoch microseconds
+ * (`bigint` columns: exact to 2^53, and PostgreSQL hands them back as
+ * strings, so every read goes through `Number`). JSON values are text.
+ */
+import type { Generated } from "kysely"
+
+type Int = number | string
+
+export interface UsersTable {
+  uid: string
+  email: string
+  password_hash: string | null
+  created: Int
+}
+
+export interface TokensTable {
+  uid: string
+  user_uid: string
+  type: string
+  secret_hash: string
+  created: Int
+  expires: Int | null
+  request_count: Int
+  signup_count: Int
+}
+
+export interface InvitesTable {
+  code_hash: string
+  created: Int
+  expires: Int | null
+  used_by: string | null
+}
+
+export interface RegistrationsTable {
+  user_uid: string
+  utility: string
+  status: string
+}
+
+export interface NoncesTable {
+  nonce: string
+  expires: Int
+}
+
+export interface AccountsTable {
+  uid: string
+  user_uid: string
+  utility: string
+  created: Int
+  auth_type: string
+  auth: string
+  auth_expires: Int | null
+  login: string
+  /** JSON of the `Log`. */
+  latest: string | null
+  sealed_grant: string
+  authorization_ref: string | null
+  authorization_url: string | null
+}
+
+export interface ServicesTable {
+  uid: string
+  user_uid: string
+  account_uid: string
+  utility: string
+  created: Int
+  active_until: Int | null
+  latest: string | null
+  last_collected: Int | null
+  utility_service_id: string
+  utility_tariff_name: string | null
+  utility_service_address: string | null
+  utility_billing_account: string | null
+  utility_billing_contact: string | null
+  utility_billing_address: string | null
+  utility_meter_number: string | null
+  /** The derived figures, kept up to date by every bill and interval write so reads never scan data. */
+  bill_count: Generated<Int>
+  /** JSON `[[start, end], …]`. */
+  bill_coverage: Generated<string>
+  interval_count: Generated<Int>
+  interval_coverage: Generated<string>
+}
+
+export interface BillsTable {
+  service_uid: string
+  bill_start_date: Int
+  bill_end_date: Int
+  utility: string
+  utility_service_id: string | null
+  utility_tariff_name: string | null
+  utility_service_address: string | null
+  utility_meter_number: string | null
+  bill_statement_date: Int | null
+  bill_total_kWh: number | null
+  bill_total: number | null
+  bill_breakdown: string | null
+  source: string | null
+  updated: Int
+}
+
+/**
+ * The per-interval provenance (utility, service id, tariff, address, meter,
+ * source) repeats across a year of readings; intervals reference it by id.
+ */
+export interface ProvenanceTable {
+  id: Generated<Int>
+  /** JSON array of the fields below: the identity of a provenance row. */
+  key: string
+  utility: string
+  utility_service_id: string | null
+  utility_tariff_name: string | null
+  utility_service_address: string | null
+  utility_meter_number: string | null
+  source: string | null
+}
+
+export interface IntervalsTable {
+  service_uid: string
+  /** 0 delivered, 1 received, 2 net. */
+  flow: number
+  interval_start: Int
+  interval_end: Int
+  kwh: number | null
+  kw: number | null
+  /** 0 actual, 1 estimated, 2 questionable, 3 edited, 4 derived. */
+  quality: number
+  provenance_id: Int
+  updated: Int
+  /** 0 when inserted, +1 on every correction: tells inserted from changed in an upsert's RETURNING. */
+  revision: Int
+}
+
+export interface JobsTable {
+  id: Generated<Int>
+  kind: string
+  target_uid: string
+  /** JSON object. */
+  params: string
+  run_at: Int
+  attempts: Int
+  locked_until: Int | null
+}
+
+export interface Database {
+  users: UsersTable
+  tokens: TokensTable
+  invites: InvitesTable
+  registrations: RegistrationsTable
+  nonces: NoncesTable
+  accounts: AccountsTable
+  services: ServicesTable
+  bills: BillsTable
+  provenance: ProvenanceTable
+  intervals: IntervalsTable
+  jobs: JobsTable
+}

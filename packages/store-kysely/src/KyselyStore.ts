@@ -1,0 +1,313 @@
+/**
+ * The Store over an injected Kysely: SQLite or PostgreSQL, the same SQL
+ * wherever Kysely allows. Run `migrate(db)` first.
+ */
+import { Store } from "@meterbridge/core"
+import { Effect, Layer, Option, Stream } from "effect"
+import { type Kysely, PostgresAdapter, sql, SqliteAdapter } from "kysely"
+import type { Database } from "./Database.ts"
+import { coverage } from "./internal/coverage.ts"
+import { type Dialect, intervalPage, upsertIntervals } from "./internal/intervals.ts"
+import * as Rows from "./internal/rows.ts"
+import { insertUnique, query, transaction } from "./internal/run.ts"
+import { billProblem, intervalProblem } from "./internal/validate.ts"
+
+export type { Dialect } from "./internal/intervals.ts"
+
+export interface Options {
+  /** Detected from the Kysely adapter when left out. */
+  readonly dialect?: Dialect
+}
+
+const detect = (db: Kysely<Database>): Dialect => {
+  const adapter = db.getExecutor().adapter
+  if (adapter instanceof SqliteAdapter) return "sqlite"
+  if (adapter instanceof PostgresAdapter) return "postgres"
+  throw new Error("KyselyStore supports the SQLite and PostgreSQL dialects; pass { dialect } for a compatible adapter")
+}
+
+const MAX = Number.MAX_SAFE_INTEGER
+/** Job ids are integers; a malformed id matches nothing instead of failing in the database. */
+const jobId = (id: string): number => (/^\d{1,15}$/.test(id) ? Number(id) : -1)
+
+const invalid = (what: string, problem: string) =>
+  Effect.fail(new Store.StoreError({ message: `${what} rejected, nothing written: ${problem}` }))
+
+const sameBill = (a: ReturnType<typeof Rows.billColumns>, b: ReturnType<typeof Rows.billColumns>) =>
+  a.utility === b.utility && a.utility_service_id === b.utility_service_id &&
+  a.utility_tariff_name === b.utility_tariff_name && a.utility_service_address === b.utility_service_address &&
+  a.utility_meter_number === b.utility_meter_number && a.bill_statement_date === b.bill_statement_date &&
+  a.bill_total_kWh === b.bill_total_kWh && a.bill_total === b.bill_total && a.bill_breakdown === b.bill_breakdown &&
+  a.source === b.source
+
+export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreShape => {
+  const dialect = options.dialect ?? detect(db)
+
+  const viewQuery = () =>
+    db.selectFrom("services")
+      .innerJoin("accounts", "accounts.uid", "services.account_uid")
+      .selectAll("services")
+      .select(["accounts.auth_type as account_auth_type", "accounts.auth as account_auth"])
+
+  const refreshBillSummary = async (trx: Kysely<Database>, serviceUid: string) => {
+    const rows = await trx.selectFrom("bills").select(["bill_start_date", "bill_end_date"])
+      .where("service_uid", "=", serviceUid).orderBy("bill_start_date").orderBy("bill_end_date").execute()
+    const ranges = coverage(rows.map((r) => [Number(r.bill_start_date), Number(r.bill_end_date)] as const))
+    await trx.updateTable("services").set({ bill_count: rows.length, bill_coverage: JSON.stringify(ranges) })
+      .where("uid", "=", serviceUid).execute()
+  }
+
+  const store: Store.StoreShape = {
+    createUser: (user) =>
+      insertUnique("createUser", `A user with uid ${user.uid} or email ${user.email} already exists`, () =>
+        db.insertInto("users").values({ ...user }).execute()).pipe(Effect.asVoid),
+    getUser: (uid) =>
+      query("getUser", () => db.selectFrom("users").selectAll().where("uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.user(r))),
+    findUserByEmail: (email) =>
+      query("findUserByEmail", () => db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.user(r))),
+    countUsers: query("countUsers", () => db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow())
+      .pipe(Effect.map((r) => Number(r.n))),
+    createToken: (token) =>
+      insertUnique("createToken", `Token ${token.uid} or its secret already exists`, () =>
+        db.insertInto("tokens").values({ ...token }).execute()).pipe(Effect.asVoid),
+    findTokenBySecretHash: (hash) =>
+      query("findTokenBySecretHash", () => db.selectFrom("tokens").selectAll().where("secret_hash", "=", hash).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.token(r))),
+    getToken: (uid) =>
+      query("getToken", () => db.selectFrom("tokens").selectAll().where("uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.token(r))),
+    listTokens: (userUid) =>
+      query("listTokens", () =>
+        db.selectFrom("tokens").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.token))),
+    updateTokenExpiry: (uid, expires) =>
+      query("updateTokenExpiry", () => db.updateTable("tokens").set({ expires }).where("uid", "=", uid).execute()).pipe(Effect.asVoid),
+    incrementTokenRequests: (uid, by) =>
+      query("incrementTokenRequests", () =>
+        db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", by) })).where("uid", "=", uid).execute())
+        .pipe(Effect.asVoid),
+
+    createInvite: (codeHash, created, expires) =>
+      query("createInvite", () =>
+        db.insertInto("invites").values({ code_hash: codeHash, created, expires, used_by: null })
+          // Re-creating a code must not revive a used invite.
+          .onConflict((oc) => oc.column("code_hash").doNothing()).execute()).pipe(Effect.asVoid),
+    redeemInvite: (codeHash, userUid, now) =>
+      query("redeemInvite", () =>
+        db.updateTable("invites").set({ used_by: userUid })
+          .where("code_hash", "=", codeHash).where("used_by", "is", null)
+          .where((eb) => eb.or([eb("expires", "is", null), eb("expires", ">", now)]))
+          .returning("code_hash").execute()).pipe(Effect.map((rows) => rows.length === 1)),
+
+    getRegistration: (userUid, utility) =>
+      query("getRegistration", () =>
+        db.selectFrom("registrations").select("status").where("user_uid", "=", userUid).where("utility", "=", utility)
+          .executeTakeFirst()).pipe(Effect.map((r) => r?.status as Store.RegistrationStatus | undefined)),
+    setRegistration: (userUid, utility, status) =>
+      query("setRegistration", () =>
+        db.insertInto("registrations").values({ user_uid: userUid, utility, status })
+          .onConflict((oc) => oc.columns(["user_uid", "utility"]).doUpdateSet({ status })).execute()).pipe(Effect.asVoid),
+    listRegistrations: (userUid) =>
+      query("listRegistrations", () =>
+        db.selectFrom("registrations").select(["utility", "status"]).where("user_uid", "=", userUid).orderBy("utility").execute())
+        .pipe(Effect.map((rows) => rows.map((r) => ({ utility: r.utility, status: r.status as Store.RegistrationStatus })))),
+
+    consumeNonce: (nonce, expires) =>
+      query("consumeNonce", () =>
+        db.insertInto("nonces").values({ nonce, expires }).onConflict((oc) => oc.column("nonce").doNothing())
+          .returning("nonce").execute()).pipe(Effect.map((rows) => rows.length === 1)),
+
+    createAccount: (account) =>
+      insertUnique("createAccount", `Account ${account.uid} or its authorization reference already exists`, () =>
+        db.insertInto("accounts").values({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) })
+          .execute()).pipe(Effect.asVoid),
+    getAccount: (uid) =>
+      query("getAccount", () => db.selectFrom("accounts").selectAll().where("uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.account(r))),
+    findAccountByAuthorizationRef: (ref) =>
+      query("findAccountByAuthorizationRef", () =>
+        db.selectFrom("accounts").selectAll().where("authorization_ref", "=", ref).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.account(r))),
+    listAccounts: (userUid) =>
+      query("listAccounts", () =>
+        db.selectFrom("accounts").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.account))),
+    updateAccount: (uid, patch) => {
+      const { latest, ...rest } = patch
+      const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
+      if (latest !== undefined) set.latest = latest === null ? null : JSON.stringify(latest)
+      if (Object.keys(set).length === 0) return Effect.void
+      return query("updateAccount", () => db.updateTable("accounts").set(set).where("uid", "=", uid).execute()).pipe(Effect.asVoid)
+    },
+    deleteAccount: (uid) =>
+      transaction(db, "deleteAccount", (trx) =>
+        query("deleteAccount", async () => {
+          // Explicit deletes rather than ON DELETE CASCADE alone: they hold even where foreign keys are off.
+          const services = trx.selectFrom("services").select("uid").where("account_uid", "=", uid)
+          await trx.deleteFrom("jobs").where((eb) => eb.or([eb("target_uid", "=", uid), eb("target_uid", "in", services)])).execute()
+          await trx.deleteFrom("intervals").where("service_uid", "in", services).execute()
+          await trx.deleteFrom("bills").where("service_uid", "in", services).execute()
+          await trx.deleteFrom("services").where("account_uid", "=", uid).execute()
+          await trx.deleteFrom("accounts").where("uid", "=", uid).execute()
+        })),
+
+    upsertService: (service) =>
+      query("upsertService", () => {
+        const columns = Rows.serviceColumns(service)
+        const { uid: _u, created: _c, active_until: _a, latest: _l, last_collected: _lc, ...details } = columns
+        // One statement, so two writers discovering the same service cannot both insert it.
+        return db.insertInto("services").values(columns)
+          .onConflict((oc) => oc.columns(["account_uid", "utility_service_id"]).doUpdateSet(details))
+          .returningAll().executeTakeFirstOrThrow()
+      }).pipe(Effect.map(Rows.service)),
+    getService: (uid) =>
+      query("getService", () => viewQuery().where("services.uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.serviceView(r))),
+    listServices: (userUid) =>
+      query("listServices", () =>
+        viewQuery().where("services.user_uid", "=", userUid).orderBy("services.created").orderBy("services.uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.serviceView))),
+    listAccountServices: (accountUid) =>
+      query("listAccountServices", () =>
+        db.selectFrom("services").selectAll().where("account_uid", "=", accountUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.service))),
+    listServicesDue: (now, staleBefore) =>
+      query("listServicesDue", () =>
+        db.selectFrom("services").selectAll()
+          .where("active_until", ">", now)
+          .where((eb) => eb.or([eb("last_collected", "is", null), eb("last_collected", "<", staleBefore)]))
+          .orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.service))),
+    updateService: (uid, patch) => {
+      const set: Record<string, unknown> = {}
+      if (patch.active_until !== undefined) set.active_until = patch.active_until
+      if (patch.last_collected !== undefined) set.last_collected = patch.last_collected
+      if (patch.latest !== undefined) set.latest = patch.latest === null ? null : JSON.stringify(patch.latest)
+      if (Object.keys(set).length === 0) return Effect.void
+      return query("updateService", () => db.updateTable("services").set(set).where("uid", "=", uid).execute()).pipe(Effect.asVoid)
+    },
+    resetServiceData: (uid) =>
+      transaction(db, "resetServiceData", (trx) =>
+        query("resetServiceData", async () => {
+          await trx.deleteFrom("intervals").where("service_uid", "=", uid).execute()
+          await trx.deleteFrom("bills").where("service_uid", "=", uid).execute()
+          await trx.updateTable("services")
+            .set({ bill_count: 0, bill_coverage: "[]", interval_count: 0, interval_coverage: "[]" })
+            .where("uid", "=", uid).execute()
+        })),
+
+    upsertBills: (bills) =>
+      Effect.suspend(() => {
+        for (const b of bills) {
+          const problem = billProblem(b)
+          if (problem) return invalid("Bill", problem)
+        }
+        const latest = new Map<string, ReturnType<typeof Rows.billColumns>>()
+        for (const b of bills) latest.set(`${b.service_uid}\u0000${b.bill_start_date}\u0000${b.bill_end_date}`, Rows.billColumns(b))
+        if (latest.size === 0) return Effect.succeed<Store.UpsertResult>({ inserted: 0, changed: 0 })
+        return transaction(db, "upsertBills", (trx) =>
+          query("upsertBills", async () => {
+            let inserted = 0
+            let changed = 0
+            const touched = new Set<string>()
+            // Bills are few (one a month): compare in code, write only what is new or different.
+            for (const b of latest.values()) {
+              const old = await trx.selectFrom("bills").selectAll().where("service_uid", "=", b.service_uid)
+                .where("bill_start_date", "=", b.bill_start_date).where("bill_end_date", "=", b.bill_end_date).executeTakeFirst()
+              if (old === undefined) {
+                const exists = await trx.selectFrom("services").select("uid").where("uid", "=", b.service_uid).executeTakeFirst()
+                if (exists === undefined) throw new Error(`unknown service ${b.service_uid}`)
+                await trx.insertInto("bills").values(b).execute()
+                inserted++
+              } else if (!sameBill(Rows.billColumns(Rows.bill(old)), b)) {
+                await trx.updateTable("bills").set(b).where("service_uid", "=", b.service_uid)
+                  .where("bill_start_date", "=", b.bill_start_date).where("bill_end_date", "=", b.bill_end_date).execute()
+                changed++
+              } else {
+                continue
+              }
+              touched.add(b.service_uid)
+            }
+            for (const s of touched) await refreshBillSummary(trx, s)
+            return { inserted, changed }
+          }))
+      }),
+    streamBills: (serviceUid) =>
+      Stream.fromArrayEffect(
+        query("streamBills", () =>
+          db.selectFrom("bills").selectAll().where("service_uid", "=", serviceUid)
+            .orderBy("bill_start_date").orderBy("bill_end_date").execute()).pipe(Effect.map((rows) => rows.map(Rows.bill)))
+      ),
+
+    upsertIntervals: (intervals) =>
+      Effect.suspend(() => {
+        for (const i of intervals) {
+          const problem = intervalProblem(i)
+          if (problem) return invalid("Interval", problem)
+        }
+        if (intervals.length === 0) return Effect.succeed<Store.UpsertResult>({ inserted: 0, changed: 0 })
+        return transaction(db, "upsertIntervals", (trx) =>
+          query("upsertIntervals (nothing written)", () => upsertIntervals(trx, dialect, intervals)))
+      }),
+    streamIntervals: (serviceUid, q) => {
+      const flow = q?.flow ?? "delivered"
+      const to = q?.end ?? MAX
+      return Stream.paginate(q?.start ?? -MAX, (from: number) =>
+        query("streamIntervals", () => intervalPage(db, dialect, serviceUid, flow, from, to)).pipe(
+          Effect.map(({ next, rows }) => [rows, next === undefined ? Option.none<number>() : Option.some(next)] as const)
+        ))
+    },
+
+    enqueueJob: (job) =>
+      transaction(db, "enqueueJob", (trx) =>
+        query("enqueueJob", async () => {
+          if (dialect === "postgres") {
+            // Serializes enqueues of one (kind, target) so two writers cannot both add it.
+            await sql`select pg_advisory_xact_lock(hashtext(${`${job.kind}:${job.target_uid}`}))`.execute(trx)
+          }
+          const waiting = await trx.selectFrom("jobs").select(["id", "run_at"])
+            .where("kind", "=", job.kind).where("target_uid", "=", job.target_uid).where("locked_until", "is", null)
+            .orderBy("id").executeTakeFirst()
+          if (waiting !== undefined) {
+            // Asked for sooner than scheduled: the waiting job moves up.
+            if (job.run_at < Number(waiting.run_at)) {
+              await trx.updateTable("jobs").set({ run_at: job.run_at }).where("id", "=", waiting.id).execute()
+            }
+            return String(waiting.id)
+          }
+          const row = await trx.insertInto("jobs")
+            .values({ kind: job.kind, target_uid: job.target_uid, params: JSON.stringify(job.params), run_at: job.run_at, attempts: 0, locked_until: null })
+            .returning("id").executeTakeFirstOrThrow()
+          return String(row.id)
+        })),
+    claimJob: (now, leaseUntil) =>
+      query("claimJob", async () => {
+        // One statement: the pick and the lease cannot be split by another claimer. PostgreSQL skips
+        // rows another claimer holds; SQLite runs the statement under its single write lock.
+        const pick = sql`select id from jobs where run_at <= ${now} and (locked_until is null or locked_until <= ${now})
+          order by run_at, id limit 1 ${dialect === "postgres" ? sql`for update skip locked` : sql``}`
+        const result = await sql<Database["jobs"]>`update jobs set locked_until = ${leaseUntil}
+          where id = (${pick}) and (locked_until is null or locked_until <= ${now}) returning *`.execute(db)
+        const row = result.rows[0]
+        return row === undefined ? undefined : Rows.job(row as never)
+      }),
+    extendLease: (id, leaseUntil) =>
+      query("extendLease", () => db.updateTable("jobs").set({ locked_until: leaseUntil }).where("id", "=", jobId(id)).execute())
+        .pipe(Effect.asVoid),
+    completeJob: (id) =>
+      query("completeJob", () => db.deleteFrom("jobs").where("id", "=", jobId(id)).execute()).pipe(Effect.asVoid),
+    retryJob: (id, runAt) =>
+      query("retryJob", () =>
+        db.updateTable("jobs").set((eb) => ({ run_at: runAt, locked_until: null, attempts: eb("attempts", "+", 1) }))
+          .where("id", "=", jobId(id)).execute()).pipe(Effect.asVoid),
+    listJobs: query("listJobs", () => db.selectFrom("jobs").selectAll().orderBy("run_at").orderBy("id").execute())
+      .pipe(Effect.map((rows) => rows.map(Rows.job)))
+  }
+  return store
+}
+
+/** Provides the Store over `db` (migrated beforehand). */
+export const layer = (db: Kysely<Database>, options: Options = {}): Layer.Layer<Store.Store> =>
+  Layer.sync(Store.Store, () => make(db, options))

@@ -1,0 +1,3 @@
+export type { Database } from "./Database.ts"
+export * as KyselyStore from "./KyselyStore.ts"
+export { migrate, migrator } from "./migrations.ts"

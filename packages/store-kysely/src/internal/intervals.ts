@@ -1,0 +1,248 @@
+/**
+ * The interval hot path, in plain SQL both dialects accept: multi-row
+ * `INSERT … ON CONFLICT … DO UPDATE … WHERE <values differ> RETURNING revision`
+ * in chunks (revision 0 = inserted, above 0 = changed, skipped rows return
+ * nothing), provenance by reference, and the service's delivered-flow summary
+ * updated in the same transaction. Reads page by keyset on the primary key.
+ */
+import type { Store } from "@meterbridge/core"
+import { CompiledQuery, type Kysely } from "kysely"
+import type { Database } from "../Database.ts"
+import { coverage, type Range, union } from "./coverage.ts"
+import { FLOWS, flowCode, QUALITIES, qualityCode } from "./rows.ts"
+
+export type Dialect = "sqlite" | "postgres"
+
+const COLUMNS = ["service_uid", "flow", "interval_start", "interval_end", "kwh", "kw", "quality", "provenance_id", "updated"]
+/** 9 parameters a row: 3,000 rows stay well under SQLite's 32,766 bound parameters (and PostgreSQL's 65,535). */
+export const CHUNK = 3000
+export const PAGE = 5000
+const DELIVERED = 0
+
+const placeholders = (dialect: Dialect, rows: number, columns: number): string => {
+  const out: Array<string> = []
+  let n = 0
+  for (let r = 0; r < rows; r++) {
+    const row: Array<string> = []
+    for (let c = 0; c < columns; c++) row.push(dialect === "sqlite" ? "?" : `$${++n}`)
+    out.push(`(${row.join(",")})`)
+  }
+  return out.join(",")
+}
+
+const run = async <R>(db: Kysely<Database>, text: string, params: ReadonlyArray<unknown>): Promise<Array<R>> =>
+  (await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows as Array<R>
+
+const upsertSql = (dialect: Dialect, rows: number) =>
+  `insert into intervals (${COLUMNS.join(", ")}) values ${placeholders(dialect, rows, COLUMNS.length)}
+   on conflict (service_uid, flow, interval_start) do update set
+     interval_end = excluded.interval_end, kwh = excluded.kwh, kw = excluded.kw, quality = excluded.quality,
+     provenance_id = excluded.provenance_id, updated = excluded.updated, revision = intervals.revision + 1
+   where intervals.interval_end <> excluded.interval_end
+      or intervals.kwh is distinct from excluded.kwh
+      or intervals.kw is distinct from excluded.kw
+      or intervals.quality <> excluded.quality
+      or intervals.provenance_id <> excluded.provenance_id
+   returning revision`
+
+const provenanceKey = (i: Store.IntervalRecord) =>
+  JSON.stringify([i.utility, i.utility_service_id, i.utility_tariff_name, i.utility_service_address, i.utility_meter_number, i.source])
+
+/** Ids of the provenance rows for these keys, inserting the missing ones. */
+const provenanceIds = async (db: Kysely<Database>, byKey: Map<string, Store.IntervalRecord>): Promise<Map<string, number>> => {
+  const keys = [...byKey.keys()]
+  const ids = new Map<string, number>()
+  for (let i = 0; i < keys.length; i += 500) {
+    const slice = keys.slice(i, i + 500)
+    const found = await db.selectFrom("provenance").select(["id", "key"]).where("key", "in", slice).execute()
+    for (const r of found) ids.set(r.key, Number(r.id))
+    const missing = slice.filter((k) => !ids.has(k))
+    if (missing.length === 0) continue
+    const inserted = await db.insertInto("provenance")
+      .values(missing.map((key) => {
+        const r = byKey.get(key)!
+        return {
+          key,
+          utility: r.utility,
+          utility_service_id: r.utility_service_id,
+          utility_tariff_name: r.utility_tariff_name,
+          utility_service_address: r.utility_service_address,
+          utility_meter_number: r.utility_meter_number,
+          source: r.source
+        }
+      }))
+      // A concurrent writer may have added the same key: take its row.
+      .onConflict((oc) => oc.column("key").doNothing())
+      .returning(["id", "key"])
+      .execute()
+    for (const r of inserted) ids.set(r.key, Number(r.id))
+    const raced = missing.filter((k) => !ids.has(k))
+    if (raced.length > 0) {
+      for (const r of await db.selectFrom("provenance").select(["id", "key"]).where("key", "in", raced).execute()) {
+        ids.set(r.key, Number(r.id))
+      }
+    }
+  }
+  return ids
+}
+
+/** Islands of contiguous delivered readings, computed by the database (window functions, both dialects). */
+const islands = (dialect: Dialect) =>
+  `select min(s) as s, max(e) as e, count(*) as n from (
+     select s, e, sum(brk) over (order by s rows unbounded preceding) as grp from (
+       select interval_start as s, interval_end as e,
+         case when interval_start <= max(interval_end) over (order by interval_start rows between unbounded preceding and 1 preceding)
+           then 0 else 1 end as brk
+       from intervals where service_uid = ${dialect === "sqlite" ? "?" : "$1"} and flow = ${DELIVERED}
+     ) marked
+   ) grouped group by grp order by s`
+
+const recomputeSummary = async (db: Kysely<Database>, dialect: Dialect, serviceUid: string) => {
+  const rows = await run<{ s: number | string; e: number | string; n: number | string }>(db, islands(dialect), [serviceUid])
+  let count = 0
+  const ranges: Array<[number, number]> = []
+  for (const r of rows) {
+    ranges.push([Number(r.s), Number(r.e)])
+    count += Number(r.n)
+  }
+  await db.updateTable("services").set({ interval_count: count, interval_coverage: JSON.stringify(ranges) })
+    .where("uid", "=", serviceUid).execute()
+}
+
+interface Group {
+  readonly service: string
+  readonly flow: number
+  readonly rows: Array<Store.IntervalRecord>
+}
+
+/** Runs inside the caller's transaction; throws to roll it back. */
+export const upsertIntervals = async (
+  db: Kysely<Database>,
+  dialect: Dialect,
+  intervals: ReadonlyArray<Store.IntervalRecord>
+): Promise<Store.UpsertResult> => {
+  // Last occurrence wins: one statement may not touch a row twice (PostgreSQL refuses).
+  const latest = new Map<string, Store.IntervalRecord>()
+  for (const i of intervals) latest.set(`${i.service_uid}\u0000${i.flow}\u0000${i.interval_start}`, i)
+  const groups = new Map<string, Group>()
+  const byProvenance = new Map<string, Store.IntervalRecord>()
+  for (const i of latest.values()) {
+    const key = `${i.service_uid}\u0000${i.flow}`
+    let g = groups.get(key)
+    if (g === undefined) groups.set(key, g = { service: i.service_uid, flow: flowCode(i.flow), rows: [] })
+    g.rows.push(i)
+    const pk = provenanceKey(i)
+    if (!byProvenance.has(pk)) byProvenance.set(pk, i)
+  }
+  if (groups.size === 0) return { inserted: 0, changed: 0 }
+
+  const services = [...new Set([...groups.values()].map((g) => g.service))]
+  const summaries = new Map<string, { count: number; coverage: Array<Range> }>()
+  for (const s of await db.selectFrom("services").select(["uid", "interval_count", "interval_coverage"]).where("uid", "in", services).execute()) {
+    summaries.set(s.uid, { count: Number(s.interval_count), coverage: JSON.parse(s.interval_coverage) })
+  }
+  const unknown = services.filter((s) => !summaries.has(s))
+  if (unknown.length > 0) throw new Error(`unknown service ${unknown.join(", ")}`)
+
+  const provenance = await provenanceIds(db, byProvenance)
+  let inserted = 0
+  let changed = 0
+  const fullSql = upsertSql(dialect, CHUNK)
+  for (const g of groups.values()) {
+    let groupInserted = 0
+    let groupChanged = 0
+    for (let at = 0; at < g.rows.length; at += CHUNK) {
+      const chunk = g.rows.slice(at, at + CHUNK)
+      const params: Array<unknown> = new Array(chunk.length * COLUMNS.length)
+      let p = 0
+      for (const i of chunk) {
+        params[p++] = g.service
+        params[p++] = g.flow
+        params[p++] = i.interval_start
+        params[p++] = i.interval_end
+        params[p++] = i.interval_kWh
+        params[p++] = i.interval_kW ?? null
+        params[p++] = qualityCode(i.quality)
+        params[p++] = provenance.get(provenanceKey(i))
+        params[p++] = i.updated
+      }
+      const text = chunk.length === CHUNK ? fullSql : upsertSql(dialect, chunk.length)
+      for (const r of await run<{ revision: number | string }>(db, text, params)) {
+        if (Number(r.revision) === 0) groupInserted++
+        else groupChanged++
+      }
+    }
+    inserted += groupInserted
+    changed += groupChanged
+    if (g.flow !== DELIVERED || groupInserted + groupChanged === 0) continue
+    if (groupChanged > 0) {
+      // A correction may have moved an interval's end: only a recount is sure to be right.
+      await recomputeSummary(db, dialect, g.service)
+    } else {
+      // Only new rows: the old coverage stays, widened by this batch's ranges.
+      const before = summaries.get(g.service)!
+      const batch = coverage(g.rows.map((i) => [i.interval_start, i.interval_end] as const).sort((a, b) => a[0] - b[0]))
+      await db.updateTable("services")
+        .set({ interval_count: before.count + groupInserted, interval_coverage: JSON.stringify(union(before.coverage, batch)) })
+        .where("uid", "=", g.service)
+        .execute()
+    }
+  }
+  return { inserted, changed }
+}
+
+interface PageRow {
+  interval_start: number | string
+  interval_end: number | string
+  kwh: number | null
+  kw: number | null
+  quality: number
+  updated: number | string
+  utility: string
+  utility_service_id: string | null
+  utility_tariff_name: string | null
+  utility_service_address: string | null
+  utility_meter_number: string | null
+  source: string | null
+}
+
+const pageSql = (dialect: Dialect) => {
+  const p = (n: number) => (dialect === "sqlite" ? "?" : `$${n}`)
+  return `select i.interval_start, i.interval_end, i.kwh, i.kw, i.quality, i.updated, p.utility, p.utility_service_id,
+      p.utility_tariff_name, p.utility_service_address, p.utility_meter_number, p.source
+    from intervals i join provenance p on p.id = i.provenance_id
+    where i.service_uid = ${p(1)} and i.flow = ${p(2)} and i.interval_start >= ${p(3)} and i.interval_start < ${p(4)}
+    order by i.interval_start limit ${PAGE}`
+}
+
+/** One page of readings with `from <= start < to`; the next page starts after the last start returned. */
+export const intervalPage = async (
+  db: Kysely<Database>,
+  dialect: Dialect,
+  serviceUid: string,
+  flow: Store.IntervalRecord["flow"],
+  from: number,
+  to: number
+): Promise<{ rows: Array<Store.IntervalRecord>; next: number | undefined }> => {
+  const raw = await run<PageRow>(db, pageSql(dialect), [serviceUid, flowCode(flow), from, to])
+  const rows = raw.map((r): Store.IntervalRecord => ({
+    service_uid: serviceUid,
+    utility: r.utility,
+    interval_start: Number(r.interval_start),
+    interval_end: Number(r.interval_end),
+    interval_kWh: r.kwh,
+    interval_kW: r.kw,
+    flow,
+    quality: QUALITIES[r.quality]!,
+    utility_service_id: r.utility_service_id,
+    utility_tariff_name: r.utility_tariff_name,
+    utility_service_address: r.utility_service_address,
+    utility_meter_number: r.utility_meter_number,
+    source: r.source,
+    updated: Number(r.updated)
+  }))
+  const next = rows.length === PAGE ? rows[rows.length - 1]!.interval_start + 1 : undefined
+  return { rows, next }
+}
+
+export { FLOWS }

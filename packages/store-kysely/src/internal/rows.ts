@@ -1,0 +1,143 @@
+/** Rows to domain records and back. PostgreSQL returns `bigint` as strings, hence `Number` on every integer. */
+import type { Log, Store } from "@meterbridge/core"
+import type { Selectable } from "kysely"
+import type { AccountsTable, BillsTable, JobsTable, ServicesTable, TokensTable, UsersTable } from "../Database.ts"
+
+const num = (v: number | string): number => Number(v)
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v))
+const jsonOrNull = <A>(v: string | null): A | null => (v === null ? null : JSON.parse(v) as A)
+
+export const FLOWS = ["delivered", "received", "net"] as const
+export const QUALITIES = ["actual", "estimated", "questionable", "edited", "derived"] as const
+export const flowCode = (flow: string): number => FLOWS.indexOf(flow as (typeof FLOWS)[number])
+export const qualityCode = (quality: string): number => QUALITIES.indexOf(quality as (typeof QUALITIES)[number])
+
+export const user = (r: Selectable<UsersTable>): Store.UserRecord => ({
+  uid: r.uid,
+  email: r.email,
+  password_hash: r.password_hash,
+  created: num(r.created)
+})
+
+export const token = (r: Selectable<TokensTable>): Store.TokenRecord => ({
+  uid: r.uid,
+  user_uid: r.user_uid,
+  type: r.type as Store.TokenRecord["type"],
+  secret_hash: r.secret_hash,
+  created: num(r.created),
+  expires: numOrNull(r.expires),
+  request_count: num(r.request_count),
+  signup_count: num(r.signup_count)
+})
+
+export const account = (r: Selectable<AccountsTable>): Store.AccountRecord => ({
+  uid: r.uid,
+  user_uid: r.user_uid,
+  utility: r.utility,
+  created: num(r.created),
+  auth_type: r.auth_type as Store.AccountRecord["auth_type"],
+  auth: r.auth,
+  auth_expires: numOrNull(r.auth_expires),
+  login: r.login,
+  latest: jsonOrNull<Log.Log>(r.latest),
+  sealed_grant: r.sealed_grant,
+  authorization_ref: r.authorization_ref,
+  authorization_url: r.authorization_url
+})
+
+type ServiceRow = Omit<Selectable<ServicesTable>, "bill_count" | "bill_coverage" | "interval_count" | "interval_coverage">
+
+export const service = (r: ServiceRow): Store.ServiceRecord => ({
+  uid: r.uid,
+  user_uid: r.user_uid,
+  account_uid: r.account_uid,
+  utility: r.utility,
+  created: num(r.created),
+  active_until: numOrNull(r.active_until),
+  latest: jsonOrNull<Log.Log>(r.latest),
+  last_collected: numOrNull(r.last_collected),
+  utility_service_id: r.utility_service_id,
+  utility_tariff_name: r.utility_tariff_name,
+  utility_service_address: r.utility_service_address,
+  utility_billing_account: r.utility_billing_account,
+  utility_billing_contact: r.utility_billing_contact,
+  utility_billing_address: r.utility_billing_address,
+  utility_meter_number: r.utility_meter_number
+})
+
+const pairs = (json: string): Array<readonly [number, number]> =>
+  (JSON.parse(json) as Array<[number, number]>).map(([a, b]) => [a, b] as const)
+
+export const serviceView = (
+  r: Selectable<ServicesTable> & { account_auth_type: string; account_auth: string }
+): Store.ServiceView => ({
+  ...service(r),
+  account_auth_type: r.account_auth_type as Store.ServiceView["account_auth_type"],
+  account_auth: r.account_auth,
+  bill_coverage: pairs(r.bill_coverage),
+  bill_count: num(r.bill_count),
+  interval_coverage: pairs(r.interval_coverage),
+  interval_count: num(r.interval_count)
+})
+
+export const serviceColumns = (s: Store.ServiceRecord) => ({
+  uid: s.uid,
+  user_uid: s.user_uid,
+  account_uid: s.account_uid,
+  utility: s.utility,
+  created: s.created,
+  active_until: s.active_until,
+  latest: s.latest === null ? null : JSON.stringify(s.latest),
+  last_collected: s.last_collected,
+  utility_service_id: s.utility_service_id,
+  utility_tariff_name: s.utility_tariff_name,
+  utility_service_address: s.utility_service_address,
+  utility_billing_account: s.utility_billing_account,
+  utility_billing_contact: s.utility_billing_contact,
+  utility_billing_address: s.utility_billing_address,
+  utility_meter_number: s.utility_meter_number
+})
+
+export const bill = (r: Selectable<BillsTable>): Store.BillRecord => ({
+  service_uid: r.service_uid,
+  utility: r.utility,
+  utility_service_id: r.utility_service_id,
+  utility_tariff_name: r.utility_tariff_name,
+  utility_service_address: r.utility_service_address,
+  utility_meter_number: r.utility_meter_number,
+  bill_start_date: num(r.bill_start_date),
+  bill_end_date: num(r.bill_end_date),
+  bill_statement_date: numOrNull(r.bill_statement_date),
+  bill_total_kWh: numOrNull(r.bill_total_kWh),
+  bill_total: numOrNull(r.bill_total),
+  bill_breakdown: jsonOrNull(r.bill_breakdown),
+  source: r.source,
+  updated: num(r.updated)
+})
+
+export const billColumns = (b: Store.BillRecord) => ({
+  service_uid: b.service_uid,
+  bill_start_date: b.bill_start_date,
+  bill_end_date: b.bill_end_date,
+  utility: b.utility,
+  utility_service_id: b.utility_service_id,
+  utility_tariff_name: b.utility_tariff_name,
+  utility_service_address: b.utility_service_address,
+  utility_meter_number: b.utility_meter_number,
+  bill_statement_date: b.bill_statement_date,
+  bill_total_kWh: b.bill_total_kWh,
+  bill_total: b.bill_total,
+  bill_breakdown: b.bill_breakdown === null ? null : JSON.stringify(b.bill_breakdown),
+  source: b.source,
+  updated: b.updated
+})
+
+export const job = (r: Selectable<JobsTable>): Store.Job => ({
+  id: String(r.id),
+  kind: r.kind as Store.JobKind,
+  target_uid: r.target_uid,
+  params: JSON.parse(r.params) as Store.Job["params"],
+  run_at: num(r.run_at),
+  attempts: num(r.attempts),
+  locked_until: numOrNull(r.locked_until)
+})

@@ -1,0 +1,170 @@
+/**
+ * The schema, as Kysely migrations kept in code (no migration folder to ship).
+ * `migrate(db)` is idempotent: it applies what is missing and nothing else.
+ */
+import { type Kysely, sql, SqliteAdapter } from "kysely"
+import { type Migration, type MigrationResultSet, Migrator } from "kysely/migration"
+
+// Migrations see an untyped database: they describe tables that may not exist yet.
+type AnyDb = Kysely<any>
+
+const isSqlite = (db: AnyDb) => db.getExecutor().adapter instanceof SqliteAdapter
+
+const init: Migration = {
+  async up(db: AnyDb) {
+    const sqlite = isSqlite(db)
+    // SQLite's rowid alias vs PostgreSQL's identity column: the one dialect difference in the schema.
+    const serial = (table: string) =>
+      sqlite
+        ? db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        : db.schema.createTable(table).addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+
+    await db.schema.createTable("users")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("email", "text", (c) => c.notNull().unique())
+      .addColumn("password_hash", "text")
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .execute()
+
+    await db.schema.createTable("tokens")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("secret_hash", "text", (c) => c.notNull().unique())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("expires", "bigint")
+      .addColumn("request_count", "bigint", (c) => c.notNull().defaultTo(0))
+      .addColumn("signup_count", "bigint", (c) => c.notNull().defaultTo(0))
+      .execute()
+    await db.schema.createIndex("tokens_user").on("tokens").columns(["user_uid", "created"]).execute()
+
+    await db.schema.createTable("invites")
+      .addColumn("code_hash", "text", (c) => c.primaryKey())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("expires", "bigint")
+      .addColumn("used_by", "text")
+      .execute()
+
+    await db.schema.createTable("registrations")
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("utility", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('pending', 'live')`))
+      .addPrimaryKeyConstraint("registrations_pk", ["user_uid", "utility"])
+      .execute()
+
+    await db.schema.createTable("nonces")
+      .addColumn("nonce", "text", (c) => c.primaryKey())
+      .addColumn("expires", "bigint", (c) => c.notNull())
+      .execute()
+
+    await db.schema.createTable("accounts")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("utility", "text", (c) => c.notNull())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("auth_type", "text", (c) => c.notNull().check(sql`auth_type in ('owner', '3rdparty')`))
+      .addColumn("auth", "text", (c) => c.notNull())
+      .addColumn("auth_expires", "bigint")
+      .addColumn("login", "text", (c) => c.notNull())
+      .addColumn("latest", "text")
+      .addColumn("sealed_grant", "text", (c) => c.notNull())
+      .addColumn("authorization_ref", "text", (c) => c.unique())
+      .addColumn("authorization_url", "text")
+      .execute()
+    await db.schema.createIndex("accounts_user").on("accounts").columns(["user_uid", "created"]).execute()
+
+    await db.schema.createTable("services")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("account_uid", "text", (c) => c.notNull().references("accounts.uid").onDelete("cascade"))
+      .addColumn("utility", "text", (c) => c.notNull())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("active_until", "bigint")
+      .addColumn("latest", "text")
+      .addColumn("last_collected", "bigint")
+      .addColumn("utility_service_id", "text", (c) => c.notNull())
+      .addColumn("utility_tariff_name", "text")
+      .addColumn("utility_service_address", "text")
+      .addColumn("utility_billing_account", "text")
+      .addColumn("utility_billing_contact", "text")
+      .addColumn("utility_billing_address", "text")
+      .addColumn("utility_meter_number", "text")
+      .addColumn("bill_count", "bigint", (c) => c.notNull().defaultTo(0))
+      .addColumn("bill_coverage", "text", (c) => c.notNull().defaultTo("[]"))
+      .addColumn("interval_count", "bigint", (c) => c.notNull().defaultTo(0))
+      .addColumn("interval_coverage", "text", (c) => c.notNull().defaultTo("[]"))
+      .addUniqueConstraint("services_identity", ["account_uid", "utility_service_id"])
+      .execute()
+    await db.schema.createIndex("services_user").on("services").columns(["user_uid", "created"]).execute()
+    await db.schema.createIndex("services_due").on("services").columns(["active_until"]).execute()
+
+    await db.schema.createTable("bills")
+      .addColumn("service_uid", "text", (c) => c.notNull().references("services.uid").onDelete("cascade"))
+      .addColumn("bill_start_date", "bigint", (c) => c.notNull())
+      .addColumn("bill_end_date", "bigint", (c) => c.notNull())
+      .addColumn("utility", "text", (c) => c.notNull())
+      .addColumn("utility_service_id", "text")
+      .addColumn("utility_tariff_name", "text")
+      .addColumn("utility_service_address", "text")
+      .addColumn("utility_meter_number", "text")
+      .addColumn("bill_statement_date", "bigint")
+      .addColumn("bill_total_kWh", "double precision")
+      .addColumn("bill_total", "double precision")
+      .addColumn("bill_breakdown", "text")
+      .addColumn("source", "text")
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("bills_pk", ["service_uid", "bill_start_date", "bill_end_date"])
+      .addCheckConstraint("bills_period", sql`bill_end_date > bill_start_date`)
+      .execute()
+
+    await serial("provenance")
+      .addColumn("key", "text", (c) => c.notNull().unique())
+      .addColumn("utility", "text", (c) => c.notNull())
+      .addColumn("utility_service_id", "text")
+      .addColumn("utility_tariff_name", "text")
+      .addColumn("utility_service_address", "text")
+      .addColumn("utility_meter_number", "text")
+      .addColumn("source", "text")
+      .execute()
+
+    let intervals = db.schema.createTable("intervals")
+      .addColumn("service_uid", "text", (c) => c.notNull().references("services.uid").onDelete("cascade"))
+      .addColumn("flow", "integer", (c) => c.notNull().check(sql`flow between 0 and 2`))
+      .addColumn("interval_start", "bigint", (c) => c.notNull())
+      .addColumn("interval_end", "bigint", (c) => c.notNull())
+      .addColumn("kwh", "double precision")
+      .addColumn("kw", "double precision")
+      .addColumn("quality", "integer", (c) => c.notNull().check(sql`quality between 0 and 4`))
+      .addColumn("provenance_id", "bigint", (c) => c.notNull().references("provenance.id"))
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addColumn("revision", "integer", (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint("intervals_pk", ["service_uid", "flow", "interval_start"])
+      .addCheckConstraint("intervals_period", sql`interval_end > interval_start`)
+    // The primary key is the only access path: SQLite stores the rows in that b-tree, once.
+    if (sqlite) intervals = intervals.modifyEnd(sql`without rowid`)
+    await intervals.execute()
+
+    await serial("jobs")
+      .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('account', 'service')`))
+      .addColumn("target_uid", "text", (c) => c.notNull())
+      .addColumn("params", "text", (c) => c.notNull())
+      .addColumn("run_at", "bigint", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("locked_until", "bigint")
+      .execute()
+    await db.schema.createIndex("jobs_due").on("jobs").columns(["run_at", "id"]).execute()
+    await db.schema.createIndex("jobs_target").on("jobs").columns(["target_uid", "kind"]).execute()
+  }
+}
+
+const migrations: Record<string, Migration> = { "0001_init": init }
+
+export const migrator = (db: AnyDb) =>
+  new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } })
+
+/** Brings the schema up to date; throws the migration's error if one fails. */
+export const migrate = async (db: AnyDb): Promise<MigrationResultSet> => {
+  const result = await migrator(db).migrateToLatest()
+  if (result.error !== undefined) throw result.error
+  return result
+}

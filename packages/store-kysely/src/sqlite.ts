@@ -1,0 +1,30 @@
+/**
+ * Opens a SQLite database for the Store. WAL lets readers (API requests)
+ * run beside the one writer (collection); `synchronous=FULL` syncs the WAL
+ * at every commit, so a committed write survives power loss, not only a
+ * process crash (see README, "Durability").
+ */
+import SqliteDatabase from "better-sqlite3"
+import { Kysely, SqliteDialect } from "kysely"
+import type { Database } from "./Database.ts"
+
+export interface SqliteOptions {
+  /** `FULL` (default) survives power loss; `NORMAL` may lose the last commits on power loss, never on a crash. */
+  readonly synchronous?: "FULL" | "NORMAL"
+  /** How long a writer waits for another process's lock before failing, ms. Default 5000. */
+  readonly busyTimeoutMs?: number
+}
+
+/** The raw better-sqlite3 handle with Meterbridge's pragmas applied. */
+export const openSqliteDatabase = (path: string, options: SqliteOptions = {}): SqliteDatabase.Database => {
+  const database = new SqliteDatabase(path)
+  database.pragma("journal_mode = WAL")
+  database.pragma(`synchronous = ${options.synchronous ?? "FULL"}`)
+  database.pragma("foreign_keys = ON")
+  database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+  return database
+}
+
+/** A Kysely over `path` (a file, or ":memory:"). Call `migrate(db)` before use and `db.destroy()` to close. */
+export const openSqlite = (path: string, options: SqliteOptions = {}): Kysely<Database> =>
+  new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqliteDatabase(path, options) }) })
