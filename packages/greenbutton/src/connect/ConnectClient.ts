@@ -43,6 +43,12 @@ export interface Tokens {
   readonly authorizationUri?: string
 }
 
+/** A callback query that passed the state check; only such a query can be exchanged for tokens. */
+export interface ValidatedCallback {
+  readonly code: string
+  readonly params: URLSearchParams
+}
+
 export interface PublishedWindow {
   /** Epoch milliseconds. */
   readonly publishedMin?: number
@@ -54,14 +60,14 @@ export interface ConnectClient {
   /** Where to send the customer; `state` comes back on the redirect. */
   readonly authorizationUrl: (state: string, extra?: Readonly<Record<string, string>>) => string
   /**
-   * Checks a redirect's query (`code`, `state`, or `error`) against the state we sent and returns the code.
+   * Checks a redirect's query (`code`, `state`, or `error`) against the state we sent.
    * `error=access_denied` and a state mismatch fail with `AuthorizationDenied` / `ProtocolError`.
    */
-  readonly codeFromCallback: (
+  readonly validateCallback: (
     query: Readonly<Record<string, string>>,
     expectedState: string
-  ) => Effect.Effect<string, CollectorError.CollectorError>
-  readonly exchangeCode: (code: string) => Effect.Effect<Tokens, CollectorError.CollectorError>
+  ) => Effect.Effect<ValidatedCallback, CollectorError.CollectorError>
+  readonly exchangeCode: (callback: ValidatedCallback) => Effect.Effect<Tokens, CollectorError.CollectorError>
   readonly refresh: (refreshToken: string) => Effect.Effect<Tokens, CollectorError.CollectorError>
   readonly clientCredentials: () => Effect.Effect<Tokens, CollectorError.CollectorError>
   /** GETs a resource (absolute URI, or relative to `resourceBaseUrl`) with the token; the 2xx Response is returned unread. */
@@ -212,13 +218,13 @@ export const make = (config: ConnectConfig): ConnectClient => {
       for (const [k, v] of Object.entries({ ...config.authorizationParams, ...extra })) url.searchParams.set(k, v)
       return url.href
     },
-    codeFromCallback: (query, expectedState) =>
+    validateCallback: (query, expectedState) =>
       Effect.try({
-        try: () => {
+        try: (): ValidatedCallback => {
           const params = oauth.validateAuthResponse(as, client, new URLSearchParams({ ...query }), expectedState)
           const code = params.get("code")
           if (code === null || code === "") throw CollectorError.protocolError("The OAuth callback carries no code")
-          return code
+          return { code, params }
         },
         catch: (e) => {
           if (e instanceof CollectorError.CollectorError) return e
@@ -232,12 +238,12 @@ export const make = (config: ConnectConfig): ConnectClient => {
           return CollectorError.protocolError(`The OAuth callback does not match this authorization: ${(e as Error).message}`)
         }
       }),
-    exchangeCode: (code) =>
+    exchangeCode: (callback) =>
       tokenCall(
         "POST token (authorization_code)",
         (f) =>
           oauth.authorizationCodeGrantRequest(
-            as, client, clientAuth, new URLSearchParams({ code }), config.redirectUri, oauth.nopkce, requestOptions(f)
+            as, client, clientAuth, callback.params, config.redirectUri, oauth.nopkce, requestOptions(f)
           ),
         (r) => oauth.processAuthorizationCodeResponse(as, client, r)
       ),
