@@ -30,6 +30,9 @@ export const decodeDstRule = (hex: string): DstRule | undefined => {
   return rule.month >= 1 && rule.month <= 12 ? rule : undefined
 }
 
+const US_START = decodeDstRule("360E2000")!
+const US_END = decodeDstRule("B40E2000")!
+
 /** The local calendar day (1–31) the rule falls on in `year`. */
 export const ruleDay = (rule: DstRule, year: number): number => {
   const daysInMonth = new Date(Date.UTC(year, rule.month, 0)).getUTCDate()
@@ -47,9 +50,15 @@ export const ruleDay = (rule: DstRule, year: number): number => {
 
 /** Seconds east of UTC in effect at `epoch` (UTC seconds). */
 export const offsetAt = (lt: LocalTime, epoch: number): number => {
-  const start = decodeDstRule(lt.dstStartRule)
-  const end = decodeDstRule(lt.dstEndRule)
-  if (start === undefined || end === undefined || lt.dstOffset === 0) return lt.tzOffset
+  let start = decodeDstRule(lt.dstStartRule)
+  let end = decodeDstRule(lt.dstEndRule)
+  if (lt.dstOffset === 0) return lt.tzOffset
+  if ((start === undefined || end === undefined) && lt.tzOffset <= -4 * 3600 && lt.tzOffset >= -10 * 3600) {
+    // Truncated rules (SCE writes `B60E`/`B40E`) in a North American zone: the US rules are what they mean.
+    start = US_START
+    end = US_END
+  }
+  if (start === undefined || end === undefined) return lt.tzOffset
   const year = new Date((epoch + lt.tzOffset) * 1000).getUTCFullYear()
   // The start rule is in standard time, the end rule in daylight time.
   const startUtc = Date.UTC(year, start.month - 1, ruleDay(start, year)) / 1000 + start.secondsOfDay - lt.tzOffset
