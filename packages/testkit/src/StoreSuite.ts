@@ -372,7 +372,7 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.deepStrictEqual(joined?.interval_coverage, [[T0, bStart + 10 * QUARTER]])
         assert.strictEqual(joined?.interval_count, 110)
         const listed = await run(store.listServices("u1"))
-        assert.deepStrictEqual(listed, [joined])
+        assert.deepStrictEqual(listed, [joined!])
       })
 
       it("lists a user's services as views, and an account's services as records", async () => {

@@ -99,7 +99,7 @@ interface ServiceData {
   /** Per flow, keyed by interval_start. */
   readonly intervals: Map<Flow, Map<Micros, IntervalRecord>>
   /** Sorted delivered starts and the derived figures; dropped on every write. */
-  summary?: { bill_coverage: Array<[Micros, Micros]>; interval_coverage: Array<[Micros, Micros]>; interval_count: number }
+  summary?: { bill_coverage: Array<[Micros, Micros]>; interval_coverage: Array<[Micros, Micros]>; interval_count: number } | undefined
 }
 
 const byCreated = (a: { created: Micros; uid: string }, b: { created: Micros; uid: string }) =>
