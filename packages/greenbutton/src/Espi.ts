@@ -326,7 +326,7 @@ class EspiState {
       }
       const n = Number(t)
       if (t.trim() === "" || !Number.isFinite(n)) {
-        this.failure = `IntervalReading <${name}> is not a number: ${JSON.stringify(t.slice(0, 40))}`
+        this.failure ??= `IntervalReading <${name}> is not a number: ${JSON.stringify(t.slice(0, 40))}`
         return
       }
       if (f === F_START) this.rStart = n
@@ -351,7 +351,7 @@ class EspiState {
   private emitReading(): void {
     if (Number.isNaN(this.rStart) || Number.isNaN(this.rValue)) {
       // A reading without a start or a value carries nothing we could place; ESPI requires both.
-      this.failure = "IntervalReading without timePeriod/start or value"
+      this.failure ??= "IntervalReading without timePeriod/start or value"
       return
     }
     const duration = Number.isNaN(this.rDuration) ? 0 : this.rDuration
@@ -364,7 +364,7 @@ class EspiState {
     p.data.push(this.rStart, duration, this.rValue, this.rCost)
     p.quality.push(this.rQuality)
     if (++this.buffered > this.maxBuffered) {
-      this.failure = `More than ${this.maxBuffered} readings wait for a ReadingType that never came`
+      this.failure ??= `More than ${this.maxBuffered} readings wait for a ReadingType that never came`
     }
   }
 
@@ -416,7 +416,7 @@ class EspiState {
   /** End of document: place what is still waiting, by the best guess available, and say so. */
   finish(): void {
     if (this.inBlock || this.resource !== undefined) {
-      this.failure = "Document ended inside an ESPI resource"
+      this.failure ??= "Document ended inside an ESPI resource"
       return
     }
     for (const p of this.pending) {

@@ -47,6 +47,8 @@ export interface ConnectOptions {
   readonly redirectUri?: string
   readonly tls?: TlsOptions
   readonly timeoutMs?: number
+  /** Replaces `fetch` for every call (the API reaches an in-process sandbox this way). */
+  readonly fetch?: typeof fetch
   /** Longest `published-min/max` slice per request; default 31 days. */
   readonly sliceDays?: number
   /** Refresh this long before the access token lapses; default 60 s. */
@@ -146,7 +148,8 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
         scope: profile.scope,
         ...(options.tls === undefined ? {} : { tls: options.tls }),
         ...(profile.authorizationParams === undefined ? {} : { authorizationParams: profile.authorizationParams }),
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch })
       })
       clients.set(redirectUri, client)
     }
@@ -183,7 +186,10 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
 
   const usagePoints = (grant: ConnectGrant) =>
     Effect.gen(function*() {
-      const sub = subscriptionOf(grant.subscriptionUri)
+      const named = subscriptionOf(grant.subscriptionUri)
+      // Resources are read under the configured base: the same host in production, and a mounted sandbox cannot
+      // know the prefix it is served under, so the host in its resourceURI may lack it.
+      const sub = named === undefined ? undefined : { root: endpoints.resourceBaseUrl.replace(/\/$/, ""), id: named.id }
       if (sub === undefined) return yield* Effect.fail(CollectorError.protocolError(`Unrecognised subscription URI ${grant.subscriptionUri}`))
       const response = yield* session(grant).get(`${sub.root}/Subscription/${sub.id}/UsagePoint`)
       const text = yield* Effect.tryPromise({ try: () => response.text(), catch: toEspiError("reading UsagePoints") })
@@ -395,3 +401,17 @@ const billOf = (b: UsageSummary, service: Service.ServiceDetails, source: string
     source
   }
 }
+
+/**
+ * The access methods `GET /accounts/add` lists for a Green Button Connect utility: nothing at all (the customer signs
+ * in at the utility), or an optional username hint the consent page is prefilled with.
+ */
+export const accessOptions = (utility: string): ReadonlyArray<ReadonlyArray<Collector.AccessField>> => [
+  [],
+  [{
+    name: "utility_username",
+    type: "text",
+    help: `Optional: the customer's ${utility} online-account username, prefilled on ${utility}'s consent page. ` +
+      `No password: the customer signs in and approves at ${utility}.`
+  }]
+]

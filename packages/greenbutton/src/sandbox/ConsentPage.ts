@@ -19,7 +19,7 @@ export const consentPage = (r: ConsentRequest): string => `<!doctype html>
 <h1>${esc(r.utilityName)} (sandbox)</h1>
 <p>The application <b>${esc(r.clientId)}</b> asks to read your usage and billing data (<code>${esc(r.scope)}</code>).</p>
 ${r.error ? `<p role="alert">${esc(r.error)}</p>` : ""}
-<form method="post" action="/oauth/authorize">
+<form method="post" action="authorize">
 <input type="hidden" name="client_id" value="${esc(r.clientId)}">
 <input type="hidden" name="redirect_uri" value="${esc(r.redirectUri)}">
 <input type="hidden" name="scope" value="${esc(r.scope)}">

@@ -35,7 +35,8 @@ export const playCustomer = async (
   }
   form.set("username", choice.username ?? url.searchParams.get("login_hint") ?? "test")
   form.set("decision", choice.approve === false ? "decline" : "approve")
-  const answer = await fetch(new URL("/oauth/authorize", url), { method: "POST", body: form, redirect: "manual" })
+  // The form posts back to the page's own path, so a sandbox mounted under a prefix works too.
+  const answer = await fetch(new URL("authorize", url), { method: "POST", body: form, redirect: "manual" })
   const location = answer.headers.get("location")
   if (answer.status < 300 || answer.status >= 400 || location === null) {
     throw new ConsentFailed(`The consent form answered ${answer.status}: ${(await answer.text()).slice(0, 200)}`)

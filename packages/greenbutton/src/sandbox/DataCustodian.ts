@@ -37,6 +37,11 @@ export interface DataCustodianOptions {
   readonly slowMs?: number
   readonly retryAfterSeconds?: number
   readonly quirks?: FeedQuirks
+  /**
+   * The sandbox's public base URL, when it is mounted under a prefix (`https://host/sandbox/pge`); resourceURIs and
+   * hrefs are built from it. Default: the origin of each request.
+   */
+  readonly publicBaseUrl?: string
   /** The `updated`/`published` stamp of every entry, epoch seconds; fixed so feeds are reproducible. */
   readonly updated?: number
 }
@@ -127,7 +132,8 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
   let nextId = 1
 
   const customer = (username: string) => customers.find((c) => c.username === username)
-  const resourceRoot = (c: Context) => `${new URL(c.req.url).origin}/espi/1_1/resource`
+  const baseOf = (c: Context) => options.publicBaseUrl?.replace(/\/$/, "") ?? new URL(c.req.url).origin
+  const resourceRoot = (c: Context) => `${baseOf(c)}/espi/1_1/resource`
 
   const app = new Hono()
 
@@ -256,7 +262,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
       subscriptions.set(id, { id, authorizationId: id, username: grant.username, scope: grant.scope, status: "active" })
       const refreshToken = randomToken()
       refreshTokens.set(refreshToken, id)
-      if (options.notifyOnConsent) void notify(new URL(c.req.url).origin, [id]).catch(() => undefined)
+      if (options.notifyOnConsent) void notify(baseOf(c), [id]).catch(() => undefined)
       return c.json({ ...issue(root, id, grant.scope), refresh_token: refreshToken }, 200, { "cache-control": "no-store" })
     }
     if (grantType === "refresh_token") {
@@ -325,7 +331,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
       return c.text(`No MeterReading ${select.meterReadingId}`, 404)
     }
     const feed = feedOf(
-      new URL(c.req.url).origin,
+      baseOf(c),
       subscriptionId,
       points.map((up) => writerUsagePoint(up, window, quirks, select)),
       updated
@@ -372,7 +378,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     const sid = c.req.param("sid")
     const denied = authorize(c, sid)
     if (denied) return denied
-    return c.body(usagePointFeed(new URL(c.req.url).origin, sid, pointsOf(sid), updated), 200, ATOM)
+    return c.body(usagePointFeed(baseOf(c), sid, pointsOf(sid), updated), 200, ATOM)
   })
   app.get(`${R}/Subscription/:sid/UsagePoint/:uid`, (c) =>
     serveFeed(c, c.req.param("sid"), c.req.param("uid"), { readings: false, summaries: false }))
