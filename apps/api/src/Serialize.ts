@@ -208,6 +208,8 @@ export const sendStream = <A, E>(c: Context<AppEnv>, api: Api, rows: Stream.Stre
   const asCsv = c.get("format") === "csv"
   let first = true
   const body = rows.pipe(
+    // Bounded pieces: a Store may hand over a whole list as one chunk.
+    Stream.rechunk(2000),
     Stream.chunks,
     Stream.map((chunk) => {
       if (asCsv) {
