@@ -1,0 +1,36 @@
+/**
+ * A PG&E Share My Data sandbox: the Data Custodian with PG&E's shapes. Services are 10-digit SAIDs, and when a
+ * notify URI is given PG&E's asynchronous delivery is played: a BatchList is POSTed as soon as the customer consents.
+ * Serve it over HTTPS with `requestCert` to exercise mutual TLS (see the adapter's tests).
+ */
+import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
+import {
+  type DataCustodian,
+  type DataCustodianOptions,
+  makeDataCustodian
+} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { info, UTILITY } from "./PgeCollector.ts"
+
+export const SANDBOX_CLIENT_ID = "meterbridge-pge-sandbox"
+export const SANDBOX_CLIENT_SECRET = "pge-sandbox-secret"
+
+/** The test customer `test`: a net-metered home and a small office, SAIDs 3000000001 and 3000000002. */
+export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+  generate({
+    seed: 11,
+    ids: {
+      nem: { usagePoint: "3000000001", account: "7700000001", meter: "1009876543" },
+      commercial: { usagePoint: "3000000002", account: "7700000002", meter: "1009876544" }
+    }
+  })
+
+export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
+  makeDataCustodian({
+    utility: UTILITY,
+    utilityName: info.name,
+    clientId: SANDBOX_CLIENT_ID,
+    clientSecret: SANDBOX_CLIENT_SECRET,
+    customers: dataset(),
+    notifyOnConsent: options.thirdPartyNotifyUri !== undefined,
+    ...options
+  })

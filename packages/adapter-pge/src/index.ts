@@ -1,0 +1,2 @@
+export * as PgeCollector from "./PgeCollector.ts"
+export * as PgeSandbox from "./PgeSandbox.ts"
