@@ -157,7 +157,8 @@ export const make = (options: SmtCollectorOptions) => {
       return yield* outcome(grant, created.agreementStatus, created.endDate)
     })
 
-  const resumeAuthorization = (raw: Collector.Grant) =>
+  /** SMT has no redirect: the customer answers an email, so resuming always polls the agreement. */
+  const resumeAuthorization = (raw: Collector.Grant, _callback?: Readonly<Record<string, string>>) =>
     Effect.gen(function*() {
       const grant = yield* readGrant(raw)
       const agreement = yield* client.agreement(grant.agreementId)
