@@ -1,0 +1,34 @@
+/**
+ * An SCE sandbox: the Data Custodian with SCE's shapes: service account numbers as UsagePoint ids, and every daily
+ * IntervalBlock carrying one reading past its end (the next day's first), as SCE's own files do.
+ */
+import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
+import {
+  type DataCustodian,
+  type DataCustodianOptions,
+  makeDataCustodian
+} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { info, UTILITY } from "./SceCollector.ts"
+
+export const SANDBOX_CLIENT_ID = "meterbridge-sce-sandbox"
+export const SANDBOX_CLIENT_SECRET = "sce-sandbox-secret"
+
+export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+  generate({
+    seed: 22,
+    ids: {
+      nem: { usagePoint: "3-049-1234-56", account: "2-30-456-7890", meter: "V349N-001122" },
+      commercial: { usagePoint: "3-049-7788-01", account: "2-30-456-7891", meter: "V349N-001123" }
+    }
+  })
+
+export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
+  makeDataCustodian({
+    utility: UTILITY,
+    utilityName: info.name,
+    clientId: SANDBOX_CLIENT_ID,
+    clientSecret: SANDBOX_CLIENT_SECRET,
+    customers: dataset(),
+    quirks: { readingAtBlockEnd: true },
+    ...options
+  })

@@ -1,0 +1,2 @@
+export * as SceCollector from "./SceCollector.ts"
+export * as SceSandbox from "./SceSandbox.ts"

@@ -1,0 +1,33 @@
+/**
+ * An SDG&E sandbox: the Data Custodian with opaque UsagePoint ids, so services are found by `{account}-{meter}` from
+ * each UsagePoint's ServiceDeliveryPoint.
+ */
+import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
+import {
+  type DataCustodian,
+  type DataCustodianOptions,
+  makeDataCustodian
+} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { info, UTILITY } from "./SdgeCollector.ts"
+
+export const SANDBOX_CLIENT_ID = "meterbridge-sdge-sandbox"
+export const SANDBOX_CLIENT_SECRET = "sdge-sandbox-secret"
+
+export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+  generate({
+    seed: 33,
+    ids: {
+      nem: { usagePoint: "a41f9c07", account: "0012345678", meter: "06543210" },
+      commercial: { usagePoint: "b7e2d310", account: "0012345679", meter: "06543211" }
+    }
+  })
+
+export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
+  makeDataCustodian({
+    utility: UTILITY,
+    utilityName: info.name,
+    clientId: SANDBOX_CLIENT_ID,
+    clientSecret: SANDBOX_CLIENT_SECRET,
+    customers: dataset(),
+    ...options
+  })

@@ -1,0 +1,2 @@
+export * as SdgeCollector from "./SdgeCollector.ts"
+export * as SdgeSandbox from "./SdgeSandbox.ts"
