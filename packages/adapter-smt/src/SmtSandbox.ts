@@ -286,9 +286,11 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
       const reads = dataset.day(r.esiid, date)
       if (!reads) continue
       const revised = formatSmtDate(dateAt(TIME_ZONE, reads.startMs + quarterHoursIn(TIME_ZONE, date) * QUARTER_HOUR_MS))
-      energyData.push({ DT: formatSmtDate(date), RevTS: `${revised} 07:45:00`, RT: "C", RD: encodeRd(reads.delivered) })
+      // SMT's stray empty entries: every seventh day of a month ends in a spare comma.
+      const stray = date.day % 7 === 0 ? "," : ""
+      energyData.push({ DT: formatSmtDate(date), RevTS: `${revised} 07:45:00`, RT: "C", RD: encodeRd(reads.delivered) + stray })
       if (reads.received && readingType === "A") {
-        energyData.push({ DT: formatSmtDate(date), RevTS: `${revised} 07:45:00`, RT: "G", RD: encodeRd(reads.received) })
+        energyData.push({ DT: formatSmtDate(date), RevTS: `${revised} 07:45:00`, RT: "G", RD: encodeRd(reads.received) + stray })
       }
     }
     if (energyData.length === 0) return c.json(NO_DATA)
