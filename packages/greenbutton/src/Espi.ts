@@ -621,6 +621,7 @@ class EspiState {
       ...opt("currency", num(f["currency"])),
       // statusTimeStamp is seconds in ESPI but milliseconds in PG&E's feed; 1e11 s is the year 5138.
       ...opt("statementDate", statement === undefined ? undefined : secondsOf(Number(statement))),
+      ...opt("quality", f["qualityOfReading"]),
       lineItems
     }
   }

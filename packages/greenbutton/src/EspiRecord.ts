@@ -97,6 +97,8 @@ export interface UsageSummary {
   readonly unit: Unit
   readonly currency?: number
   readonly statementDate?: number
+  /** ESPI qualityOfReading code as written (17 in PG&E's feed, 14 in the GBA samples). */
+  readonly quality?: string
   readonly lineItems: ReadonlyArray<LineItem>
 }
 

@@ -78,6 +78,7 @@ describe("ESPI semantics", () => {
     expect(bill.lineItems.find((l) => l.name === "Max Demand Charge")!.measurement!.unit).toBe("kW")
     expect(bill.overallConsumption).toBe(146000000 / 1000 / 1000)
     expect(summaries[1]!.billLastPeriod).toBeNull()
+    expect(summaries.map((s) => s.quality)).toEqual([...xml.matchAll(/<ns0:qualityOfReading>(\d+)</g)].map((m) => m[1]))
   })
 
   it("reports the two missing 15-minute intervals of the PG&E/Opower sample as gaps, never fills them", async () => {

@@ -70,3 +70,17 @@ export const formatBatchList = (uris: ReadonlyArray<string>): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<BatchList xmlns="http://naesb.org/espi">${
     uris.map((u) => `<resources>${escapeXml(u)}</resources>`).join("")
   }</BatchList>\n`
+
+/**
+ * The third party's Notification endpoint, runtime-neutral (mount it on any fetch-style router): a valid BatchList
+ * is acknowledged with 200 at once and its URIs handed to `onResources`, which fetches them in the background
+ * (the Data Custodian does not wait for the downloads); anything else gets 400 with the reason.
+ */
+export const notificationHandler =
+  (onResources: (uris: ReadonlyArray<string>) => unknown) => async (request: Request): Promise<Response> => {
+    if (request.method !== "POST") return new Response("POST a BatchList", { status: 405, headers: { allow: "POST" } })
+    const parsed = parseBatchList(await request.text())
+    if (Result.isFailure(parsed)) return new Response(parsed.failure.message, { status: 400 })
+    void Promise.resolve().then(() => onResources(parsed.success)).catch(() => undefined)
+    return new Response(null, { status: 200 })
+  }
