@@ -271,3 +271,6 @@ export const make = (options: SmtCollectorOptions) => {
   } satisfies Collector.Collector
   return Object.assign(collector, { client })
 }
+
+/** The Collector, plus the SMT client it runs on (daily and on-demand reads). */
+export type SmtCollector = ReturnType<typeof make>

@@ -1,10 +1,18 @@
 /** Runs a sandbox on 127.0.0.1, port 0, for one test file. */
 import { serve } from "@hono/node-server"
 import type { AddressInfo } from "node:net"
-import { makeSandbox, type SandboxOptions } from "../src/SmtSandbox.ts"
+import { makeSandbox, type Sandbox, type SandboxOptions } from "../src/SmtSandbox.ts"
 import * as SmtCollector from "../src/SmtCollector.ts"
 
-export const startSandbox = async (options: SandboxOptions = {}) => {
+export interface RunningSandbox {
+  readonly sandbox: Sandbox
+  readonly url: string
+  /** A collector pointed at this sandbox with its login. */
+  readonly collector: (overrides?: Partial<SmtCollector.SmtCollectorOptions>) => SmtCollector.SmtCollector
+  readonly close: () => Promise<void>
+}
+
+export const startSandbox = async (options: SandboxOptions = {}): Promise<RunningSandbox> => {
   const sandbox = makeSandbox(options)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: sandbox.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s))
@@ -25,7 +33,7 @@ export const startSandbox = async (options: SandboxOptions = {}) => {
 
 /** Clicks the confirmation link of the last email the sandbox sent for `agreementId`. */
 export const clickEmailLink = async (
-  sandbox: ReturnType<typeof makeSandbox>,
+  sandbox: Sandbox,
   agreementId: string,
   which: "confirmUrl" | "declineUrl" = "confirmUrl"
 ) => {
