@@ -1,0 +1,204 @@
+import type { CollectorError } from "@meterbridge/core"
+import { Effect, Exit } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as ConnectClient from "../../src/connect/ConnectClient.ts"
+import { retryAfterMs } from "../../src/connect/HttpFailure.ts"
+import { playCustomer } from "../../src/sandbox/Customer.ts"
+import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
+import { generate } from "../../src/sandbox/Dataset.ts"
+import { serve, type Served } from "../sandbox/serve.ts"
+
+const SCOPE = "FB=1_3_4_5_13_14;IntervalDuration=3600;BlockDuration=daily;HistoryLength=63072000"
+const REDIRECT = "http://127.0.0.1:9/callback"
+
+const failure = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
+  const exit = await Effect.runPromiseExit(effect)
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
+  if (reason?._tag !== "Fail") throw new Error("expected a typed failure")
+  return reason.error
+}
+
+describe("ConnectClient against the sandbox Data Custodian", () => {
+  const custodian = makeDataCustodian({
+    utility: "TEST",
+    customers: generate({ days: 40 }),
+    clientId: "third party",
+    clientSecret: "s3cr3t:with+symbols",
+    slowMs: 400,
+    retryAfterSeconds: 12
+  })
+  let served: Served
+  let client: ConnectClient.ConnectClient
+  const configFor = (overrides: Partial<ConnectClient.ConnectConfig> = {}): ConnectClient.ConnectConfig => ({
+    authorizationUrl: `${served.url}/oauth/authorize`,
+    tokenUrl: `${served.url}/oauth/token`,
+    resourceBaseUrl: `${served.url}/espi/1_1/resource`,
+    clientId: "third party",
+    clientSecret: "s3cr3t:with+symbols",
+    redirectUri: REDIRECT,
+    scope: SCOPE,
+    timeoutMs: 2_000,
+    ...overrides
+  })
+  const consent = async (c: ConnectClient.ConnectClient, state = "st-1") => {
+    const query = await playCustomer(c.authorizationUrl(state))
+    return Effect.runPromise(c.validateCallback(query, state))
+  }
+
+  beforeAll(async () => {
+    served = await serve(custodian.app.fetch)
+    client = ConnectClient.make(configFor())
+  })
+  afterAll(() => served.close())
+
+  it("builds the authorization URL with the FB scope, redirect and state", () => {
+    const url = new URL(client.authorizationUrl("abc", { login_hint: "test" }))
+    expect(url.origin + url.pathname).toBe(`${served.url}/oauth/authorize`)
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: "code",
+      client_id: "third party",
+      redirect_uri: REDIRECT,
+      scope: SCOPE,
+      state: "abc",
+      login_hint: "test"
+    })
+  })
+
+  it("exchanges the code with client Basic auth and gets the ESPI subscription and authorization URIs", async () => {
+    const before = custodian.tokenRequests.length
+    const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+    const request = custodian.tokenRequests[before]!
+    expect(request).toEqual({ grantType: "authorization_code", basicAuth: true })
+    expect(tokens.accessToken).toMatch(/^[0-9a-f]{40}$/)
+    expect(tokens.refreshToken).toMatch(/^[0-9a-f]{40}$/)
+    expect(tokens.resourceUri).toMatch(new RegExp(`^${served.url}/espi/1_1/resource/Batch/Subscription/\\d+$`))
+    expect(tokens.authorizationUri).toMatch(/\/espi\/1_1\/resource\/Authorization\/\d+$/)
+    expect(tokens.scope).toBe(SCOPE)
+    expect(tokens.expiresAt! - Date.now()).toBeGreaterThan(3_500_000)
+  })
+
+  it("a code works once: the second exchange is AuthorizationDenied", async () => {
+    const callback = await consent(client)
+    await Effect.runPromise(client.exchangeCode(callback))
+    const error = await failure(client.exchangeCode(callback))
+    expect(error.reason).toBe("AuthorizationDenied")
+    expect(error.message).toContain("invalid_grant")
+  })
+
+  it("a wrong client secret is a ProtocolError naming the client, not a customer problem", async () => {
+    const wrong = ConnectClient.make(configFor({ clientSecret: "nope" }))
+    const error = await failure(wrong.exchangeCode(await consent(wrong)))
+    expect(error.reason).toBe("ProtocolError")
+    expect(error.message).toMatch(/client/)
+  })
+
+  it("refreshes: a new access token that reads the subscription, the refresh token kept", async () => {
+    const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+    const refreshed = await Effect.runPromise(client.refresh(tokens.refreshToken!))
+    expect(refreshed.accessToken).not.toBe(tokens.accessToken)
+    expect(refreshed.refreshToken).toBe(tokens.refreshToken)
+    const body = await Effect.runPromise(client.getResource(tokens.resourceUri!, refreshed.accessToken))
+    expect(body).toContain("<espi:IntervalBlock>")
+  })
+
+  it("client_credentials reads ReadServiceStatus but not customer data", async () => {
+    const tokens = await Effect.runPromise(client.clientCredentials())
+    expect(custodian.tokenRequests.at(-1)).toEqual({ grantType: "client_credentials", basicAuth: true })
+    const status = await Effect.runPromise(client.getResource("ReadServiceStatus", tokens.accessToken))
+    expect(status).toContain("<currentStatus>1</currentStatus>")
+    const error = await failure(client.getResource("Batch/Subscription/1", tokens.accessToken))
+    expect(error.reason).toBe("AuthorizationDenied")
+  })
+
+  it("sends published-min/max as xs:dateTime and the sandbox serves only that window", async () => {
+    const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+    const day = Date.UTC(2024, 0, 10, 8) // local midnight, Pacific standard time
+    const body = await Effect.runPromise(
+      client.getResource(tokens.resourceUri!, tokens.accessToken, { publishedMin: day, publishedMax: day + 86_400_000 })
+    )
+    const starts = [...body.matchAll(/<espi:interval><espi:duration>(\d+)<\/espi:duration><espi:start>(\d+)</g)].map((m) => Number(m[2]))
+    // One daily block per channel (import, export, office), each starting at that local midnight.
+    expect(starts).toEqual([day / 1000, day / 1000, day / 1000])
+    expect(ConnectClient.resourceUrl("http://h/r", "Batch/Subscription/1", { publishedMin: day + 0.5 }).search)
+      .toBe("?published-min=2024-01-10T08%3A00%3A00Z")
+  })
+
+  it("refuses a callback whose state does not match, and reads a decline as AuthorizationDenied", async () => {
+    const mismatch = await failure(client.validateCallback({ code: "x", state: "other" }, "mine"))
+    expect(mismatch.reason).toBe("ProtocolError")
+    const query = await playCustomer(client.authorizationUrl("s-2"), { approve: false })
+    expect(query["error"]).toBe("access_denied")
+    const declined = await failure(client.validateCallback(query, "s-2"))
+    expect(declined.reason).toBe("AuthorizationDenied")
+  })
+
+  describe("maps faults to CollectorError reasons", () => {
+    it("429 → RateLimited with the Retry-After delay", async () => {
+      const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+      custodian.faults.set("rateLimited")
+      try {
+        const onData = await failure(client.getResource(tokens.resourceUri!, tokens.accessToken))
+        expect(onData.reason).toBe("RateLimited")
+        expect(onData.retryAfterMs).toBe(12_000)
+        const onToken = await failure(client.refresh(tokens.refreshToken!))
+        expect(onToken.reason).toBe("RateLimited")
+        expect(onToken.retryAfterMs).toBe(12_000)
+      } finally {
+        custodian.faults.set(null)
+      }
+    })
+
+    it("503 → UtilityUnavailable, on data and on the token endpoint", async () => {
+      const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+      custodian.faults.set("unavailable")
+      try {
+        expect((await failure(client.getResource(tokens.resourceUri!, tokens.accessToken))).reason).toBe("UtilityUnavailable")
+        expect((await failure(client.refresh(tokens.refreshToken!))).reason).toBe("UtilityUnavailable")
+      } finally {
+        custodian.faults.set(null)
+      }
+    })
+
+    it("a slow answer past the timeout → UtilityUnavailable", async () => {
+      const impatient = ConnectClient.make(configFor({ timeoutMs: 100 }))
+      custodian.faults.set("slow")
+      try {
+        const error = await failure(impatient.clientCredentials())
+        expect(error.reason).toBe("UtilityUnavailable")
+        expect(error.message).toContain("100 ms")
+      } finally {
+        custodian.faults.set(null)
+      }
+    })
+
+    it("a refused connection → UtilityUnavailable", async () => {
+      const nowhere = ConnectClient.make(configFor({ tokenUrl: "http://127.0.0.1:9/oauth/token" }))
+      expect((await failure(nowhere.clientCredentials())).reason).toBe("UtilityUnavailable")
+    })
+
+    it("a revoked authorization → AuthorizationDenied on data and on refresh", async () => {
+      const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+      custodian.revoke(tokens.resourceUri!.split("/").pop()!)
+      expect((await failure(client.getResource(tokens.resourceUri!, tokens.accessToken))).reason).toBe("AuthorizationDenied")
+      expect((await failure(client.refresh(tokens.refreshToken!))).reason).toBe("AuthorizationDenied")
+    })
+
+    it("an unreadable token answer → ProtocolError", async () => {
+      custodian.faults.set("malformed")
+      try {
+        expect((await failure(client.clientCredentials())).reason).toBe("ProtocolError")
+      } finally {
+        custodian.faults.set(null)
+      }
+    })
+  })
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(retryAfterMs("30")).toBe(30_000)
+    const now = Date.UTC(2024, 0, 1)
+    expect(retryAfterMs("Mon, 01 Jan 2024 00:01:00 GMT", now)).toBe(60_000)
+    expect(retryAfterMs("soon")).toBeUndefined()
+    expect(retryAfterMs(null)).toBeUndefined()
+  })
+})
