@@ -60,6 +60,8 @@ export interface SandboxOptions {
   /** Seconds the rate-limit fault asks clients to wait. */
   readonly retryAfterSeconds?: number
   readonly now?: () => Date
+  /** Where a browser reaches the sandbox, for the email's links (e.g. `http://localhost:3000/sandbox/smt`); default: the request's origin. */
+  readonly publicBaseUrl?: string
 }
 
 export type AgreementStatus = "PENDING" | "ACTIVE" | "DECLINED" | "EXPIRED" | "TERMINATED"
@@ -367,7 +369,7 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     // The test account needs no email, like UtilityAPI's SMT test ESIID.
     if (meter.test) activate(agreement)
     else {
-      const origin = new URL(c.req.url).origin
+      const origin = (options.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/$/, "")
       outbox.push({
         to: email,
         agreementId: agreement.agreementID,

@@ -2,7 +2,8 @@
 import { Effect, Exit } from "effect"
 import type { Collector, CollectorError } from "@meterbridge/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DEFAULT_METERS } from "../src/SmtSandbox.ts"
+import { DEFAULT_METERS, makeSandbox } from "../src/SmtSandbox.ts"
+import * as SmtCollector from "../src/SmtCollector.ts"
 import { clickEmailLink, startSandbox } from "./serve.ts"
 
 const real = DEFAULT_METERS.find((m) => !m.test && !m.solar)!
@@ -131,5 +132,32 @@ describe("the agreement", () => {
     expect(error.message).toMatch(/expired.*12 months/)
     const listing = await failure(c.listServices(done.grant))
     expect(listing.reason).toBe("AuthorizationDenied")
+  })
+})
+
+describe("an in-process sandbox (as the API server mounts it)", () => {
+  it("runs the whole agreement through app.fetch, with email links under the public base URL", async () => {
+    const sandbox = makeSandbox({ publicBaseUrl: "http://localhost:3000/sandbox/smt/" })
+    const base = "http://localhost:3000/sandbox/smt"
+    const c = SmtCollector.make({
+      baseUrl: base,
+      username: sandbox.username,
+      password: sandbox.password,
+      requestorId: sandbox.requestorId,
+      duns: sandbox.duns,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const url = new URL(String(input))
+        url.pathname = url.pathname.replace(/^\/sandbox\/smt/, "")
+        return sandbox.app.fetch(new Request(url, init))
+      }) as typeof fetch
+    })
+    const auth = await Effect.runPromise(c.authorize(access(), context("live")))
+    if (auth._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
+    const email = sandbox.outbox.at(-1)!
+    expect(email.confirmUrl).toBe(`${base}/agreements/${auth.reference}/confirm`)
+    const page = await sandbox.app.fetch(new Request(email.confirmUrl.replace("/sandbox/smt", "")))
+    expect(page.status).toBe(200)
+    expect(await page.text()).toMatch(/You have agreed to share the energy data of ESIID 10443720000000001/)
+    expect((await Effect.runPromise(c.resumeAuthorization(auth.grant, undefined)))._tag).toBe("Authorized")
   })
 })
