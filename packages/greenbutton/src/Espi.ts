@@ -1,7 +1,7 @@
 import { SaxesParser, type SaxesTagPlain } from "saxes"
 import { Schema } from "effect"
 import type { EspiRecord, Issue, LineItem, LocalTime, ReadingType, UsagePoint, UsageSummary } from "./EspiRecord.ts"
-import { flowOf, scale, serviceKindOf, serviceKindOfCommodity, unitOf } from "./EspiUnits.ts"
+import { flowOf, scale, serviceKindOf, unitOf } from "./EspiUnits.ts"
 import { toTextChunks, type TextInput } from "./TextInput.ts"
 
 export * from "./EspiRecord.ts"

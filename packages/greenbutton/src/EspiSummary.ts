@@ -1,5 +1,6 @@
 import type { EspiRecord, Flow, Issue, LocalTime, Reading, ServiceKind, UsageSummary } from "./EspiRecord.ts"
 import { toLocalDate } from "./EspiLocalTime.ts"
+import { serviceKindOfCommodity } from "./EspiUnits.ts"
 
 /**
  * Drops readings repeated on the same channel (usage point + ReadingType, so import and export never collide) and
@@ -141,6 +142,20 @@ interface Acc {
   issues: Array<string>
 }
 
+/** A UsagePoint without ServiceCategory: the kind its ReadingTypes' commodity or unit implies. */
+const inferKind = (
+  channels: ReadonlyArray<{ readingTypeId: string; unit: string }>,
+  commodities: ReadonlyMap<string, number | undefined>
+): ServiceKind => {
+  for (const c of channels) {
+    const k = serviceKindOfCommodity(commodities.get(c.readingTypeId))
+    if (k !== undefined) return k
+  }
+  if (channels.some((c) => c.unit === "therm")) return "gas"
+  if (channels.some((c) => c.unit === "kWh")) return "electricity"
+  return "unknown"
+}
+
 const round = (x: number): number => Math.round(x * 1e6) / 1e6
 
 /** Folds de-duplicated records into per-usage-point figures (what `meterbridge-greenbutton summarize` prints). */
@@ -149,6 +164,7 @@ export const summarizeRecords = async (
 ): Promise<ReadonlyArray<UsagePointSummary>> => {
   const points = new Map<string, Acc>()
   let localTime: LocalTime | undefined
+  const commodities = new Map<string, number | undefined>()
   const acc = (id: string): Acc => {
     let a = points.get(id)
     if (a === undefined) {
@@ -202,6 +218,7 @@ export const summarizeRecords = async (
         break
       }
       case "ReadingType":
+        commodities.set(r.id, r.commodity)
         break
     }
   }
@@ -213,7 +230,7 @@ export const summarizeRecords = async (
     const hasReadings = a.first !== Infinity
     return {
       usagePointId: a.usagePointId,
-      kind: a.kind,
+      kind: a.kind !== "unknown" ? a.kind : inferKind(channels, commodities),
       ...(a.title !== undefined ? { title: a.title } : {}),
       readingCount: channels.reduce((s, c) => s + c.readings, 0),
       totalKWh: { import: kwh("delivered"), export: kwh("received"), net: kwh("net") },

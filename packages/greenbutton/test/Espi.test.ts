@@ -151,6 +151,15 @@ describe("robust to real-world feed shapes", () => {
     expect(readingsOf(records)).toEqual([{ _tag: "Reading", usagePointId: "p", readingTypeId: "r", start: 7200, duration: 3600, value: 1.5, unit: "m3", flow: "delivered" }])
   })
 
+  it("a UsagePoint without ServiceCategory takes its kind from its ReadingType (therms → gas)", async () => {
+    const xml = feed(`<entry><link rel="self" href="/UsagePoint/g"/><content><UsagePoint xmlns="http://naesb.org/espi"/></content></entry>` +
+      mr("g", "1", "t") + rt("t", 1, -3, 169) + blockEntry("g", "1", 0, [2500]))
+    const records = await collect(xml)
+    expect(records.find((r) => r._tag === "UsagePoint")).toMatchObject({ id: "g", kind: "unknown" })
+    const [s] = await summarizeRecords(records)
+    expect(s).toMatchObject({ usagePointId: "g", kind: "gas", channels: [{ unit: "therm", total: 2.5 }] })
+  })
+
   it("without any links, uses the feed's only ReadingType and says so", async () => {
     const xml = feed(`<entry><content>${block(0, [500])}</content></entry>` + `<entry><content><ReadingType xmlns="http://naesb.org/espi"><powerOfTenMultiplier>0</powerOfTenMultiplier><uom>72</uom></ReadingType></content></entry>`)
     const records = await collect(xml)
