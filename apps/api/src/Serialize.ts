@@ -106,6 +106,31 @@ export const interval = (i: Store.IntervalRecord): Json =>
     updated: i.updated
   })
 
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"))
+const dayPrefixes = new Map<number, string>()
+
+/**
+ * `Timestamp.format` for the hot path: the date part is cached per day and the
+ * time of day is arithmetic. A test proves it equal to `Timestamp.format`.
+ */
+export const fastTimestamp = (t: Timestamp.Micros): string => {
+  const day = Math.floor(t / Timestamp.MICROS_PER_DAY)
+  let prefix = dayPrefixes.get(day)
+  if (prefix === undefined) {
+    if (dayPrefixes.size > 50_000) dayPrefixes.clear()
+    prefix = Timestamp.format(day * Timestamp.MICROS_PER_DAY).slice(0, 11)
+    dayPrefixes.set(day, prefix)
+  }
+  let rem = t - day * Timestamp.MICROS_PER_DAY
+  const h = Math.floor(rem / Timestamp.MICROS_PER_HOUR)
+  rem -= h * Timestamp.MICROS_PER_HOUR
+  const m = Math.floor(rem / 60_000_000)
+  rem -= m * 60_000_000
+  const sec = Math.floor(rem / 1_000_000)
+  const frac = rem - sec * 1_000_000
+  return `${prefix}${TWO[h]}:${TWO[m]}:${TWO[sec]}.${frac === 0 ? "000000" : String(frac).padStart(6, "0")}+00:00`
+}
+
 const str = (s: string | null) => (s === null ? "null" : JSON.stringify(s))
 const num = (n: number | null) => (n === null || !Number.isFinite(n) ? "null" : String(n))
 
@@ -118,10 +143,10 @@ export const intervalJsonText = (i: Store.IntervalRecord): string =>
     str(i.utility_service_id)
   },"utility_tariff_name":${str(i.utility_tariff_name)},"utility_service_address":${
     str(i.utility_service_address)
-  },"utility_meter_number":${str(i.utility_meter_number)},"interval_start":"${Timestamp.format(i.interval_start)}","interval_end":"${
-    Timestamp.format(i.interval_end)
+  },"utility_meter_number":${str(i.utility_meter_number)},"interval_start":"${fastTimestamp(i.interval_start)}","interval_end":"${
+    fastTimestamp(i.interval_end)
   }","interval_kWh":${num(i.interval_kWh)},"interval_kW":${num(intervalKW(i))},"source":${str(i.source)},"updated":"${
-    Timestamp.format(i.updated)
+    fastTimestamp(i.updated)
   }"}`
 
 export const intervalCsvRow = (i: Store.IntervalRecord): ReadonlyArray<unknown> => [
@@ -131,12 +156,12 @@ export const intervalCsvRow = (i: Store.IntervalRecord): ReadonlyArray<unknown> 
   i.utility_tariff_name,
   i.utility_service_address,
   i.utility_meter_number,
-  Timestamp.format(i.interval_start),
-  Timestamp.format(i.interval_end),
+  fastTimestamp(i.interval_start),
+  fastTimestamp(i.interval_end),
   i.interval_kWh,
   intervalKW(i),
   i.source,
-  Timestamp.format(i.updated)
+  fastTimestamp(i.updated)
 ]
 
 export const token = (t: Store.TokenRecord): Json =>
