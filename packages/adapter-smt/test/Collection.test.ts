@@ -141,6 +141,16 @@ describe("15-minute reads", () => {
   })
 })
 
+describe("meter information", () => {
+  it("asks SMT about at most 200 ESIIDs per request", async () => {
+    requests.length = 0
+    const esiids = Array.from({ length: 201 }, () => solar.esiid)
+    const meters = await Effect.runPromise(env.collector({ fetch: recording }).client.meterInfo(esiids))
+    expect(requests.map((r) => (r.body.esiid as Array<string>).length)).toEqual([200, 1])
+    expect(meters).toHaveLength(201)
+  })
+})
+
 describe("bills", () => {
   it("turns monthly billing reads into bills with kWh and no dollar total", async () => {
     const window = { start: utc("2024-01-01T06:00:00Z"), end: utc("2024-07-01T05:00:00Z") }
