@@ -90,6 +90,8 @@ const localName = (name: string): string => {
 
 const segmentAfter = (href: string | undefined, marker: string): string | undefined => {
   if (href === undefined) return undefined
+  const q = href.search(/[?#]/)
+  if (q >= 0) href = href.slice(0, q)
   const i = href.lastIndexOf(marker + "/")
   if (i < 0) return undefined
   const rest = href.slice(i + marker.length + 1)
@@ -106,11 +108,13 @@ const decodeSafe = (s: string): string => {
   }
 }
 
-/** `uid/mid` of the MeterReading an href is under, ignoring the host and the path before `UsagePoint`. */
+/**
+ * `uid/mid` of the MeterReading an href is under, ignoring the host and the path before `UsagePoint`
+ * (`*​/mid` when the href names no UsagePoint).
+ */
 const meterReadingKey = (href: string | undefined): string | undefined => {
-  const up = segmentAfter(href, "UsagePoint")
   const mr = segmentAfter(href, "MeterReading")
-  return up === undefined || mr === undefined ? undefined : `${up}/${mr}`
+  return mr === undefined ? undefined : `${segmentAfter(href, "UsagePoint") ?? "*"}/${mr}`
 }
 
 // Hot-path element codes inside an IntervalBlock.
@@ -378,7 +382,12 @@ class EspiState {
     if (rtId === undefined || rtId === null) return undefined
     const rt = this.readingTypes.get(rtId)
     if (rt === undefined) return undefined
-    return this.channel(key.slice(0, key.indexOf("/")), rt)
+    return this.channel(this.usagePointOfKey(key), rt)
+  }
+
+  private usagePointOfKey(key: string): string {
+    const up = key.slice(0, key.indexOf("/"))
+    return up !== "*" ? up : this.usagePoints.at(-1)?.id ?? "1"
   }
 
   private channel(usagePointId: string, rt: ReadingType): Channel {
@@ -421,7 +430,7 @@ class EspiState {
     }
     for (const p of this.pending) {
       const key = meterReadingKey(p.links.self) ?? meterReadingKey(p.links.up)
-      const usagePointId = (key === undefined ? undefined : key.slice(0, key.indexOf("/")))
+      const usagePointId = (key === undefined ? undefined : this.usagePointOfKey(key))
         ?? segmentAfter(p.links.self, "UsagePoint") ?? segmentAfter(p.links.up, "UsagePoint")
         ?? this.guessUsagePoint(p)
       const linked = key === undefined ? undefined : this.meterReadings.get(key)
@@ -516,6 +525,8 @@ class EspiState {
         const rtHref = links.related.find((h) => segmentAfter(h, "ReadingType") !== undefined)
         const rtId = segmentAfter(rtHref, "ReadingType") ?? null
         this.meterReadings.set(`${usagePointId}/${mrId}`, rtId)
+        // Blocks whose hrefs name no UsagePoint find their MeterReading by its id alone.
+        if (!this.meterReadings.has(`*/${mrId}`)) this.meterReadings.set(`*/${mrId}`, rtId)
         this.meterReadingOrder.push({ usagePointId, readingTypeId: rtId })
         this.retryPending()
         return
@@ -663,6 +674,8 @@ const issue = (kind: Issue["kind"], usagePointId: string | undefined, readingTyp
 
 const makeReading = (ch: Channel, start: number, duration: number, raw: number, rawCost: number, quality: string | undefined) => {
   const rt = ch.readingType
+  // A reading without timePeriod/duration lasts the ReadingType's intervalLength.
+  if (duration === 0 && rt.intervalLength !== undefined) duration = rt.intervalLength
   const r: {
     _tag: "Reading"
     usagePointId: string

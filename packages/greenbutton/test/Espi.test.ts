@@ -160,6 +160,16 @@ describe("robust to real-world feed shapes", () => {
     expect(s).toMatchObject({ usagePointId: "g", kind: "gas", channels: [{ unit: "therm", total: 2.5 }] })
   })
 
+  it("finds the MeterReading by id when hrefs name no UsagePoint; a reading without duration lasts intervalLength", async () => {
+    const xml = feed(up("u") +
+      `<entry><link rel="self" href="/MeterReading/7?x=1"/><link rel="related" href="/ReadingType/a"/><content><MeterReading xmlns="http://naesb.org/espi"/></content></entry>` +
+      `<entry><link rel="self" href="/ReadingType/a"/><content><ReadingType xmlns="http://naesb.org/espi"><intervalLength>3600</intervalLength><uom>72</uom><flowDirection>19</flowDirection></ReadingType></content></entry>` +
+      `<entry><link rel="self" href="/MeterReading/7/IntervalBlock/1"/><content><IntervalBlock xmlns="http://naesb.org/espi"><IntervalReading><timePeriod><start>0</start></timePeriod><value>42</value></IntervalReading></IntervalBlock></content></entry>`)
+    const records = await collect(xml)
+    expect(readingsOf(records)).toEqual([{ _tag: "Reading", usagePointId: "u", readingTypeId: "a", start: 0, duration: 3600, value: 0.042, unit: "kWh", flow: "received" }])
+    expect(records.some((r) => r._tag === "Issue")).toBe(false)
+  })
+
   it("without any links, uses the feed's only ReadingType and says so", async () => {
     const xml = feed(`<entry><content>${block(0, [500])}</content></entry>` + `<entry><content><ReadingType xmlns="http://naesb.org/espi"><powerOfTenMultiplier>0</powerOfTenMultiplier><uom>72</uom></ReadingType></content></entry>`)
     const records = await collect(xml)
