@@ -75,6 +75,14 @@ export const authorize = async (h: Harness): Promise<Collector.Grant> => {
   return auth.grant
 }
 
+const typedError = (
+  error: CollectorError.CollectorError | "defect" | undefined,
+  message: string
+): CollectorError.CollectorError => {
+  if (error === undefined || error === "defect") throw new Error(`${message}, got ${error === undefined ? "success" : "a defect"}`)
+  return error
+}
+
 const collectAll = <A>(stream: Stream.Stream<A, CollectorError.CollectorError>) =>
   Effect.runPromise(Stream.runCollect(stream)).then((chunk) => Array.from(chunk))
 
@@ -117,10 +125,8 @@ export const suite = (options: Options): void => {
           error = await failureOf(h.collector.resumeAuthorization!(auth.grant, params))
         }
       }
-      assert.ok(error && error !== "defect", "expected a typed CollectorError")
-      if (error && error !== "defect") {
-        assert.include(["InvalidCredentials", "InvalidAccess", "AuthorizationDenied"], error.reason)
-      }
+      const typed = typedError(error, "expected a typed CollectorError")
+      assert.include(["InvalidCredentials", "InvalidAccess", "AuthorizationDenied"], typed.reason)
     }, timeout)
 
     it("lists exactly the sandbox's services, the same on every call", async () => {
@@ -191,11 +197,9 @@ export const suite = (options: Options): void => {
               }
             })
           )
-          assert.ok(error && error !== "defect", `fault ${fault} should fail with a typed CollectorError`)
-          if (error && error !== "defect") {
-            assert.include(reasons, error.reason)
-            if (error.reason === "UtilityUnavailable" || error.reason === "RateLimited") assert.isTrue(error.retryable)
-          }
+          const typed = typedError(error, `fault ${fault} should fail with a typed CollectorError`)
+          assert.include(reasons, typed.reason)
+          if (typed.reason === "UtilityUnavailable" || typed.reason === "RateLimited") assert.isTrue(typed.retryable)
         } finally {
           h.faults.set(null)
         }
