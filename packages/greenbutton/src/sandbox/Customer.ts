@@ -8,6 +8,8 @@ export interface CustomerChoice {
   readonly username?: string
   /** Default true. */
   readonly approve?: boolean
+  /** The browser's fetch (e.g. one that trusts a test CA). */
+  readonly fetch?: typeof fetch
 }
 
 export class ConsentFailed extends Error {
@@ -19,6 +21,7 @@ export const playCustomer = async (
   choice: CustomerChoice = {}
 ): Promise<Record<string, string>> => {
   const url = new URL(authorizationUrl)
+  const fetch = choice.fetch ?? globalThis.fetch
   const page = await fetch(url, { redirect: "manual" })
   if (page.status >= 300 && page.status < 400) {
     // An invalid request (bad scope) is bounced straight back to the third party with an error.
