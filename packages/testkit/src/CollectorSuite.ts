@@ -6,7 +6,8 @@
  */
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import type { Collector, CollectorError } from "@meterbridge/core"
+import { CollectorError } from "@meterbridge/core"
+import type { Collector } from "@meterbridge/core"
 
 type AwaitingCustomer = Extract<Collector.Authorization, { _tag: "AwaitingCustomer" }>
 
@@ -75,11 +76,10 @@ export const authorize = async (h: Harness): Promise<Collector.Grant> => {
   return auth.grant
 }
 
-const typedError = (
-  error: CollectorError.CollectorError | "defect" | undefined,
-  message: string
-): CollectorError.CollectorError => {
-  if (error === undefined || error === "defect") throw new Error(`${message}, got ${error === undefined ? "success" : "a defect"}`)
+const typedError = (error: unknown, message: string): CollectorError.CollectorError => {
+  if (!(error instanceof CollectorError.CollectorError)) {
+    throw new Error(`${message}, got ${error === undefined ? "success" : String(error)}`)
+  }
   return error
 }
 
