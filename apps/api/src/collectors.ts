@@ -4,8 +4,13 @@
  * sandbox, mounted in-process under `/sandbox/<slug>` (so the quick start
  * works offline); the collector reaches it without a network hop.
  */
+import { readFileSync } from "node:fs"
 import type { Collector } from "@meterbridge/core"
 import { DemoCollector, DemoSandbox } from "@meterbridge/adapter-demo"
+import { PgeCollector, PgeSandbox } from "@meterbridge/adapter-pge"
+import { SceCollector, SceSandbox } from "@meterbridge/adapter-sce"
+import { SdgeCollector, SdgeSandbox } from "@meterbridge/adapter-sdge"
+import { SmtCollector, SmtSandbox } from "@meterbridge/adapter-smt"
 
 export interface CollectorsConfig {
   /** This server's origin; sandboxes are reachable under `<publicBaseUrl>/sandbox/<slug>`. */
@@ -46,8 +51,79 @@ const sandboxed = <S extends { readonly app: { fetch: (r: Request) => Response |
   return { collector: make(baseUrl, inProcessFetch(baseUrl, sandbox.app), sandbox), sandbox: { slug, app: sandbox.app } }
 }
 
+/** `<PREFIX>_<NAME>` from the environment; all of `names` or none (then the utility runs in test mode). */
+const credentials = <K extends string>(env: CollectorsConfig["env"], prefix: string, names: ReadonlyArray<K>): Record<K, string> | undefined => {
+  const values = names.map((n) => env[`${prefix}_${n}`]?.trim() || undefined)
+  if (values.every((v) => v === undefined)) return undefined
+  const missing = names.filter((_, i) => values[i] === undefined)
+  if (missing.length > 0) throw new Error(`${prefix}: set ${missing.map((n) => `${prefix}_${n}`).join(", ")} too, or none of them for test mode`)
+  return Object.fromEntries(names.map((n, i) => [n, values[i]!])) as Record<K, string>
+}
+
+const tlsFrom = (env: CollectorsConfig["env"], prefix: string) => {
+  const cert = env[`${prefix}_TLS_CERT_FILE`]
+  const key = env[`${prefix}_TLS_KEY_FILE`]
+  return cert && key ? { tls: { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") } } : {}
+}
+
+const callback = (cfg: CollectorsConfig) => `${cfg.publicBaseUrl}/api/oauth/callback`
+
 export const registrations: ReadonlyArray<Registration> = [
-  { folder: "adapter-demo", utility: "DEMO", make: (cfg) => sandboxed(cfg, "demo", DemoSandbox.makeSandbox(), (baseUrl, fetch) => DemoCollector.make({ baseUrl, fetch })) }
+  { folder: "adapter-demo", utility: "DEMO", make: (cfg) => sandboxed(cfg, "demo", DemoSandbox.makeSandbox(), (baseUrl, fetch) => DemoCollector.make({ baseUrl, fetch })) },
+  {
+    folder: "adapter-pge",
+    utility: "PG&E",
+    make: (cfg) => {
+      const live = credentials(cfg.env, "PGE", ["CLIENT_ID", "CLIENT_SECRET"])
+      if (live) return { collector: PgeCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "PGE") }) }
+      return sandboxed(cfg, "pge", PgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/pge` }), (baseUrl, fetch) =>
+        PgeCollector.make({ baseUrl, fetch, clientId: PgeSandbox.SANDBOX_CLIENT_ID, clientSecret: PgeSandbox.SANDBOX_CLIENT_SECRET }))
+    }
+  },
+  {
+    folder: "adapter-sce",
+    utility: "SCE",
+    make: (cfg) => {
+      const live = credentials(cfg.env, "SCE", ["CLIENT_ID", "CLIENT_SECRET"])
+      if (live) return { collector: SceCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "SCE") }) }
+      return sandboxed(cfg, "sce", SceSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sce` }), (baseUrl, fetch) =>
+        SceCollector.make({ baseUrl, fetch, clientId: SceSandbox.SANDBOX_CLIENT_ID, clientSecret: SceSandbox.SANDBOX_CLIENT_SECRET }))
+    }
+  },
+  {
+    folder: "adapter-sdge",
+    utility: "SDG&E",
+    make: (cfg) => {
+      const live = credentials(cfg.env, "SDGE", ["CLIENT_ID", "CLIENT_SECRET", "AUTHORIZATION_URL", "TOKEN_URL", "RESOURCE_BASE_URL"])
+      if (live) {
+        return {
+          collector: SdgeCollector.make({
+            clientId: live.CLIENT_ID,
+            clientSecret: live.CLIENT_SECRET,
+            redirectUri: callback(cfg),
+            endpoints: { authorizationUrl: live.AUTHORIZATION_URL, tokenUrl: live.TOKEN_URL, resourceBaseUrl: live.RESOURCE_BASE_URL },
+            ...tlsFrom(cfg.env, "SDGE")
+          })
+        }
+      }
+      return sandboxed(cfg, "sdge", SdgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sdge` }), (baseUrl, fetch) =>
+        SdgeCollector.make({ baseUrl, fetch, clientId: SdgeSandbox.SANDBOX_CLIENT_ID, clientSecret: SdgeSandbox.SANDBOX_CLIENT_SECRET }))
+    }
+  },
+  {
+    folder: "adapter-smt",
+    utility: "SMT",
+    make: (cfg) => {
+      const live = credentials(cfg.env, "SMT", ["USERNAME", "PASSWORD", "REQUESTOR_ID", "DUNS"])
+      if (live) {
+        return {
+          collector: SmtCollector.make({ baseUrl: cfg.env["SMT_BASE_URL"] ?? "https://services.smartmetertexas.net", username: live.USERNAME, password: live.PASSWORD, requestorId: live.REQUESTOR_ID, duns: live.DUNS, ...tlsFrom(cfg.env, "SMT") })
+        }
+      }
+      return sandboxed(cfg, "smt", SmtSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/smt` }), (baseUrl, fetch, sandbox) =>
+        SmtCollector.make({ baseUrl, fetch, username: sandbox.username, password: sandbox.password, requestorId: sandbox.requestorId, duns: sandbox.duns }))
+    }
+  }
 ]
 
 export const build = (config: CollectorsConfig): ReadonlyArray<Registered> => registrations.map((r) => r.make(config))

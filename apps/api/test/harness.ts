@@ -23,9 +23,12 @@ export interface Harness {
   readonly request: (path: string, init?: RequestInit & { token?: string; json?: unknown; form?: Record<string, string> }) => Promise<Response>
 }
 
+// Building the sandboxes (their datasets) is the slow part of a harness: one set per test file.
+let registeredOnce: ReadonlyArray<AppCollectors.Registered> | undefined
+
 export const make = async (options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector> } = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
-  const registered = AppCollectors.build({ publicBaseUrl: BASE, env: {} })
+  const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),

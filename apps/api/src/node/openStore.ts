@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type { Store } from "@meterbridge/core"
-import * as StoreKysely from "@meterbridge/store-kysely"
+import { KyselyStore, migrate } from "@meterbridge/store-kysely"
 import type { DatabaseTarget } from "./databaseUrl.ts"
 
 export interface OpenedStore {
@@ -18,19 +18,21 @@ export interface OpenedStore {
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
     if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true })
-    const db = StoreKysely.openSqlite(target.path)
+    const { openSqlite } = await import("@meterbridge/store-kysely/sqlite")
+    const db = openSqlite(target.path)
     return {
-      store: StoreKysely.KyselyStore.make(db, { dialect: "sqlite" }),
+      store: KyselyStore.make(db, { dialect: "sqlite" }),
       describe: `SQLite ${target.path}`,
-      migrate: async () => void (await StoreKysely.migrate(db)),
+      migrate: async () => void (await migrate(db)),
       close: () => db.destroy()
     }
   }
-  const db = StoreKysely.openPostgres(target.url)
+  const { openPostgres } = await import("@meterbridge/store-kysely/postgres")
+  const db = openPostgres(target.url)
   return {
-    store: StoreKysely.KyselyStore.make(db, { dialect: "postgres" }),
+    store: KyselyStore.make(db, { dialect: "postgres" }),
     describe: "PostgreSQL",
-    migrate: async () => void (await StoreKysely.migrate(db)),
+    migrate: async () => void (await migrate(db)),
     close: () => db.destroy()
   }
 }
