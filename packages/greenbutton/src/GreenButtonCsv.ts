@@ -57,7 +57,7 @@ export async function* parseGreenButtonCsv(
 
 const clean = (cell: string): string => cell.replace(/\u00a0/g, " ").replace(/\s+/g, " ").trim()
 
-type Layout = "pgeInterval" | "pgeNem" | "pgeDaily" | "pgeBilling" | "sce" | "sdge"
+type Layout = "pgeInterval" | "pgeNem" | "pgeDaily" | "pgeBilling" | "sce" | "sdge" | "generic"
 
 interface Value {
   readonly flow: Flow
@@ -125,6 +125,8 @@ class CsvState {
         return this.sceRow(cells, line)
       case "sdge":
         return this.sdgeRow(cells, line)
+      case "generic":
+        return this.genericRow(cells, line)
     }
   }
 
@@ -141,6 +143,9 @@ class CsvState {
       return "sce"
     }
     if (up[0] === "METER NUMBER" && up.includes("DATE") && up.includes("START TIME")) return "sdge"
+    // Anything else with a start column and an energy column (e.g. SCE's newer `Date,… Period Start,… Period End,
+    // Delivered,Received`): read generically.
+    if (up.some((c) => /START/.test(c)) && up.some((c) => !/START|END|DATE|DURATION/.test(c) && GENERIC_FLOWS.some(([re]) => re.test(c)))) return "generic"
     return undefined
   }
 
@@ -181,8 +186,9 @@ class CsvState {
       if (imp !== undefined) values.push(withExtras({ flow: "delivered", value: imp }, cost, quality))
       if (exp !== undefined) values.push(withExtras({ flow: "received", value: exp }, undefined, quality))
     } else {
-      this.unit = unitOf(cells[c["UNITS"]!])
-      const v = number(cells[c["USAGE"]!], line)
+      const usageCol = c["USAGE"] ?? this.colStartingWith("USAGE")
+      this.unit = unitOf(c["UNITS"] !== undefined ? cells[c["UNITS"]] : this.headerOf(usageCol))
+      const v = number(cells[usageCol!], line)
       if (v !== undefined) values.push(withExtras({ flow: "delivered", value: v }, cost, quality))
     }
     this.push({ y, m, d, secondsOfDay, duration, values })
@@ -191,7 +197,8 @@ class CsvState {
   private billingRow(cells: Array<string>, line: number): void {
     const c = this.cols
     this.kind = /gas/i.test(cells[c["TYPE"]!] ?? "") ? "gas" : "electricity"
-    this.unit = unitOf(cells[c["UNITS"]!])
+    const usageCol = c["USAGE"] ?? this.colStartingWith("USAGE")
+    this.unit = unitOf(c["UNITS"] !== undefined ? cells[c["UNITS"]] : this.headerOf(usageCol))
     const [y1, m1, d1] = ymd(cells[c["START DATE"]!], line)
     const [y2, m2, d2] = ymd(cells[c["END DATE"]!], line)
     const start = this.zone.midnight(y1, m1, d1)
@@ -202,7 +209,7 @@ class CsvState {
       // END DATE is the last day billed.
       duration: this.zone.midnightAfter(y2, m2, d2) - start,
       billLastPeriod: money(cells[c["COST"]!]) ?? null,
-      overallConsumption: number(cells[c["USAGE"]!], line) ?? null,
+      overallConsumption: number(cells[usageCol!], line) ?? null,
       unit: this.unit,
       currency: 840,
       lineItems: []
@@ -240,6 +247,56 @@ class CsvState {
     if (consumption !== undefined) values.push({ flow: "delivered", value: consumption })
     if (generation !== undefined) values.push({ flow: "received", value: generation })
     this.push({ y: Number(dm[3]), m: Number(dm[1]), d: Number(dm[2]), secondsOfDay: hour * 3600 + Number(tm[2]) * 60, duration: minutes * 60, values })
+  }
+
+  /** A layout we do not know by name: start (and end or duration) columns, one column per flow. */
+  private genericRow(cells: Array<string>, line: number): void {
+    const headers = Object.keys(this.cols)
+    const col = (re: RegExp) => {
+      const h = headers.find((x) => re.test(x))
+      return h === undefined ? undefined : this.cols[h]
+    }
+    const dateCell = col(/^DATE$/) === undefined ? undefined : cells[col(/^DATE$/)!]
+    const start = localDateTime(cells[col(/START/)!], dateCell)
+    if (start === undefined) throw new GreenButtonCsvError({ message: `Start time not understood: ${JSON.stringify(cells[col(/START/)!])}`, line })
+    const endCol = col(/END/)
+    const durCol = col(/DURATION/)
+    let duration: number
+    if (endCol !== undefined) {
+      const end = localDateTime(cells[endCol], dateCell)
+      if (end === undefined) throw new GreenButtonCsvError({ message: `End time not understood: ${JSON.stringify(cells[endCol])}`, line })
+      const s0 = Date.UTC(start.y, start.m - 1, start.d) / 1000 + start.seconds
+      let e0 = Date.UTC(end.y, end.m - 1, end.d) / 1000 + end.seconds
+      if (e0 <= s0) e0 += 86400 // an end of 00:00 means the next midnight
+      // Inclusive ends (00:59, 00:14:59) mean the interval runs to the next minute.
+      duration = (e0 - s0) % 60 === 59 ? e0 - s0 + 1 : (e0 - s0) % 900 === 840 ? e0 - s0 + 60 : e0 - s0
+    } else if (durCol !== undefined) {
+      duration = (number(cells[durCol], line) ?? 0) * 60
+    } else {
+      throw new GreenButtonCsvError({ message: "No end time or duration column", line })
+    }
+    const values: Array<Value> = []
+    for (const [re, flow] of GENERIC_FLOWS) {
+      const h = headers.find((x) => re.test(x) && !/START|END|DATE|DURATION/.test(x))
+      const c = h === undefined ? undefined : this.cols[h]
+      if (c === undefined || values.some((v) => v.flow === flow)) continue
+      const v = number(cells[c], line)
+      if (v !== undefined) values.push({ flow, value: v })
+    }
+    const costCol = col(/COST/)
+    const cost = costCol === undefined ? undefined : money(cells[costCol])
+    if (cost !== undefined && values[0] !== undefined) values[0] = { ...values[0], cost }
+    this.unit = unitOf(headers.join(" "))
+    this.push({ y: start.y, m: start.m, d: start.d, secondsOfDay: start.seconds, duration, values })
+  }
+
+  private colStartingWith(prefix: string): number | undefined {
+    const h = Object.keys(this.cols).find((x) => x.startsWith(prefix))
+    return h === undefined ? undefined : this.cols[h]
+  }
+
+  private headerOf(col: number | undefined): string | undefined {
+    return Object.entries(this.cols).find(([, i]) => i === col)?.[0]
   }
 
   // --- day buffering and emission -----------------------------------------------------------------------------
@@ -361,3 +418,33 @@ const money = (s: string | undefined): number | undefined => {
 }
 
 const unitOf = (s: string | undefined): string => (/therm/i.test(s ?? "") ? "therm" : "kWh")
+
+const GENERIC_FLOWS: ReadonlyArray<readonly [RegExp, Flow]> = [
+  [/DELIVERED|CONSUMPTION|IMPORT|^USAGE/, "delivered"],
+  [/RECEIVED|GENERATION|EXPORT/, "received"]
+]
+
+/** `2024-05-22 00:15[:00]`, `5/22/2024 12:15 AM`, or a bare time with the row's date cell. */
+const localDateTime = (cell: string | undefined, dateCell: string | undefined): { y: number; m: number; d: number; seconds: number } | undefined => {
+  const text = (cell ?? "").trim()
+  const time = (t: string) => {
+    const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?$/i.exec(t.trim())
+    if (m === null) return undefined
+    const h = m[4] === undefined ? Number(m[1]) : (Number(m[1]) % 12) + (m[4].toUpperCase() === "PM" ? 12 : 0)
+    return h * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)
+  }
+  const date = (t: string) => {
+    let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t.trim())
+    if (m !== null) return { y: Number(m[1]), m: Number(m[2]), d: Number(m[3]) }
+    m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t.trim())
+    return m === null ? undefined : { y: Number(m[3]), m: Number(m[1]), d: Number(m[2]) }
+  }
+  const sp = /^(\S+)\s+(.+)$/.exec(text)
+  if (sp !== null && date(sp[1]!) !== undefined) {
+    const seconds = time(sp[2]!)
+    return seconds === undefined ? undefined : { ...date(sp[1]!)!, seconds }
+  }
+  const d = dateCell === undefined ? undefined : date(dateCell)
+  const seconds = time(text)
+  return d === undefined || seconds === undefined ? undefined : { ...d, seconds }
+}

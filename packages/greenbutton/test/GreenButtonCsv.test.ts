@@ -138,3 +138,40 @@ describe("CSV errors", () => {
     await expect(collect("TYPE,DATE,START TIME,END TIME,USAGE,UNITS,COST,NOTES\nElectric usage,2018-01-01,00:00,00:59,lots,kWh,$1,\n")).rejects.toThrow(/Not a number/)
   })
 })
+
+describe("CSV variants seen in other exports", () => {
+  it("SCE re-saved without quotes or NO-BREAK SPACEs, with trailing empty cells", async () => {
+    const day = (flow: string, f: (i: number) => number) =>
+      [`Data for period starting: 2024-11-03 00:00:00  for 24 hours,,`, `Energy  ${flow} time period,Usage ${flow}(Real energy in kilowatt-hours),Reading quality`,
+        ...Array.from({ length: 100 }, (_, i) => {
+          // 25-hour day labelled like SCE: the 02:00 hour appears twice.
+          const label = i < 8 ? i * 15 : i < 12 ? 120 + (i - 8) * 15 : i < 16 ? 120 + (i - 12) * 15 : 180 + (i - 16) * 15
+          const hh = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00`
+          const end = label + 15
+          return `2024-11-03 ${hh(label)} to ${end === 1440 ? "2024-11-04 00:00:00" : `2024-11-03 ${hh(end)}`},${f(i)},`
+        }), ",,"]
+    const text = ["Energy Usage Information,,", "For location: X,,", ",,", ...day("Delivered", (i) => i / 100), ...day("Received", (i) => (i % 3) / 10)].join("\n")
+    const rs = await collect(text)
+    for (const [flow, f] of [["delivered", (i: number) => i / 100], ["received", (i: number) => (i % 3) / 10]] as const) {
+      const mine = readings(rs, flow)
+      expect(mine).toHaveLength(100)
+      expect(sum(mine.map((r) => r.value))).toBeCloseTo(sum(Array.from({ length: 100 }, (_, i) => f(i))), 9)
+      expect(contiguous(mine)).toBe(true)
+      expect(iso(mine[0]!.start)).toBe("2024-11-03T07:00:00.000Z")
+    }
+  })
+
+  it("PG&E with the unit in the usage header and a generic start/end layout", async () => {
+    const pge = "TYPE,DATE,START TIME,END TIME,USAGE (kWh),COST,NOTES\nElectric usage,2024-01-01,00:00,00:14,0.25,$0.10,\nElectric usage,2024-01-01,00:15,00:29,0.5,$0.20,\n"
+    expect(readings(await collect(pge)).map((r) => [iso(r.start), r.duration, r.value, r.unit, r.cost])).toEqual([
+      ["2024-01-01T08:00:00.000Z", 900, 0.25, "kWh", 0.1], ["2024-01-01T08:15:00.000Z", 900, 0.5, "kWh", 0.2]
+    ])
+    const generic = "Date,Energy Consumption time Period Start,Energy Consumption time Period End,Delivered,Received\n" +
+      "2024-07-01,12:00 AM,12:15 AM,1.5,0\n2024-07-01,12:15 AM,12:30 AM,1.25,0.5\n"
+    const rs = await collect(generic)
+    expect(readings(rs, "delivered").map((r) => [iso(r.start), r.duration, r.value])).toEqual([
+      ["2024-07-01T07:00:00.000Z", 900, 1.5], ["2024-07-01T07:15:00.000Z", 900, 1.25]
+    ])
+    expect(sum(readings(rs, "received").map((r) => r.value))).toBe(0.5)
+  })
+})
