@@ -5,7 +5,7 @@
  * process crash (see README, "Durability").
  */
 import SqliteDatabase from "better-sqlite3"
-import { Kysely, SqliteDialect } from "kysely"
+import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from "kysely"
 import type { Database } from "./Database.ts"
 
 export interface SqliteOptions {
@@ -25,6 +25,32 @@ export const openSqliteDatabase = (path: string, options: SqliteOptions = {}): S
   return database
 }
 
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing costs more
+ * than running a small query, and a 1,000-row upsert statement costs a lot.
+ * This keeps the most recent statements by SQL text. A statement still
+ * being iterated (a Kysely stream) is busy, so that case prepares a new one.
+ */
+export const cachingStatements = (database: SqliteDatabase.Database, size = 200): KyselySqliteDatabase => {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    close: () => database.close(),
+    prepare: (text: string) => {
+      const cached = cache.get(text)
+      if (cached !== undefined && !cached.busy) {
+        // Re-insert to keep the map in least-recently-used order.
+        cache.delete(text)
+        cache.set(text, cached)
+        return cached
+      }
+      const statement = database.prepare(text)
+      cache.set(text, statement)
+      if (cache.size > size) cache.delete(cache.keys().next().value!)
+      return statement
+    }
+  }
+}
+
 /** A Kysely over `path` (a file, or ":memory:"). Call `migrate(db)` before use and `db.destroy()` to close. */
 export const openSqlite = (path: string, options: SqliteOptions = {}): Kysely<Database> =>
-  new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqliteDatabase(path, options) }) })
+  new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(openSqliteDatabase(path, options)) }) })
