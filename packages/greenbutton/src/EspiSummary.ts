@@ -165,6 +165,8 @@ export const summarizeRecords = async (
   const points = new Map<string, Acc>()
   let localTime: LocalTime | undefined
   const commodities = new Map<string, number | undefined>()
+  /** Issues that name no usage point concern them all. */
+  const feedIssues: Array<string> = []
   const acc = (id: string): Acc => {
     let a = points.get(id)
     if (a === undefined) {
@@ -209,7 +211,11 @@ export const summarizeRecords = async (
         acc(r.usagePointId).summaries.push(r)
         break
       case "Issue": {
-        const a = acc(r.usagePointId ?? "unknown")
+        if (r.usagePointId === undefined) {
+          feedIssues.push(`${r.kind}: ${r.message}`)
+          break
+        }
+        const a = acc(r.usagePointId)
         if (r.kind === "duplicate") a.duplicates++
         else if (r.kind === "conflict") a.conflicts++
         else if (r.kind === "gap") {
@@ -249,7 +255,7 @@ export const summarizeRecords = async (
       conflicts: a.conflicts,
       bills: a.summaries.length,
       billTotal: bills.length === 0 ? null : round(bills.reduce((s, b) => s + b.billLastPeriod!, 0)),
-      issues: a.issues
+      issues: [...feedIssues, ...a.issues]
     }
   })
 }

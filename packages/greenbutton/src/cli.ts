@@ -3,6 +3,7 @@ import { stringify } from "csv-stringify/sync"
 import { readGreenButtonFile } from "./GreenButtonFile.ts"
 import { dedupeReadings, summarizeRecords } from "./EspiSummary.ts"
 import type { EspiRecord } from "./EspiRecord.ts"
+import { Timestamp } from "@meterbridge/core"
 
 const USAGE = `Usage:
   meterbridge-greenbutton summarize <file>                 per usage point: kind, readings, kWh import/export, span, gaps, duplicates
@@ -10,7 +11,8 @@ const USAGE = `Usage:
 
 <file> is a Green Button ESPI XML feed or a PG&E / SCE / SDG&E Green Button CSV export.`
 
-const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace(".000Z", "Z")
+/** Meterbridge's API timestamp shape (`2015-08-13T07:00:00.000000+00:00`). */
+const iso = (epoch: number): string => Timestamp.format(Timestamp.fromSeconds(epoch))
 
 const toInterval = (r: Extract<EspiRecord, { _tag: "Reading" }>) => ({
   utility_service_id: r.usagePointId,

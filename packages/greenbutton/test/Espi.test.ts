@@ -195,6 +195,12 @@ describe("robust to real-world feed shapes", () => {
     expect(s!.gaps).toEqual([{ readingTypeId: "a", start: "1970-01-01T01:00:00Z", end: "1970-01-01T01:15:00Z", seconds: 900 }])
   })
 
+  it("decodes bytes in the encoding the XML declaration names", async () => {
+    const xml = `<?xml version="1.0" encoding="ISO-8859-1"?>` + feed(up("u").replace("<content>", "<title>Caf\u00e9 Z\u00fcrich</title><content>")).replace('<?xml version="1.0"?>', "")
+    const latin1 = Uint8Array.from([...xml].map((c) => c.charCodeAt(0)))
+    expect((await collect(latin1)).find((r) => r._tag === "UsagePoint")).toMatchObject({ title: "Caf\u00e9 Z\u00fcrich" })
+  })
+
   it("fails with EspiParseError on malformed XML, non-numeric values, and unbounded buffering", async () => {
     await expect(collect(feed("<entry><content>"))).rejects.toBeInstanceOf(EspiParseError)
     await expect(collect(feed(`<entry><content>${block(0, [1]).replace("<value>1<", "<value>x1<")}</content></entry>`))).rejects.toThrow(/not a number/)

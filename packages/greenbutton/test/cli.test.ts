@@ -40,7 +40,7 @@ describe("meterbridge-greenbutton (child process)", { timeout: 60_000 }, () => {
     const csv = (await cli("convert", file, "--format", "csv")).stdout.trim().split("\n")
     expect(csv[0]).toBe("utility_service_id,flow,interval_start,interval_end,interval_kWh,value,unit,cost,quality")
     expect(csv).toHaveLength(truth.readings + 1)
-    expect(csv[1]).toBe("NB6WRU,delivered,2015-08-13T07:00:00Z,2015-08-13T07:15:00Z,0.27,0.27,kWh,0,")
+    expect(csv[1]).toBe("NB6WRU,delivered,2015-08-13T07:00:00.000000+00:00,2015-08-13T07:15:00.000000+00:00,0.27,0.27,kWh,0,")
     const json = JSON.parse((await cli("convert", file, "--format", "json")).stdout) as Array<{ interval_kWh: number }>
     expect(json).toHaveLength(truth.readings)
     expect(json.reduce((s, r) => s + r.interval_kWh, 0)).toBeCloseTo(truth.total, 6)

@@ -217,18 +217,22 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
         : Effect.succeed({ sub, up })
     })
 
-  /** Records of one GET, streamed from the body into the ESPI parser. */
-  const records = (
+  /**
+   * What `pick` keeps of one GET's records, streamed from the body through the ESPI parser. Picking happens in
+   * plain code and reaches the stream in batches, so a year of readings does not pay per-element stream overhead.
+   */
+  const picked = <A>(
     s: ReturnType<typeof session>,
     uri: string,
-    window: ConnectClient.PublishedWindow
-  ): Stream.Stream<EspiRecord, CollectorError.CollectorError> =>
+    window: ConnectClient.PublishedWindow,
+    pick: (record: EspiRecord) => A | undefined
+  ): Stream.Stream<A, CollectorError.CollectorError> =>
     Stream.unwrap(
       Effect.map(s.get(uri, window), (response) =>
         Stream.fromAsyncIterable(
-          parseEspi((response.body ?? []) as AsyncIterable<Uint8Array>),
-          toEspiError(`reading ${new URL(response.url || uri, "http://x").pathname}`)
-        ))
+          batches(parseEspi((response.body ?? []) as AsyncIterable<Uint8Array>), pick),
+          toEspiError(`reading ${new URL(uri, "http://x").pathname}`)
+        ).pipe(Stream.flattenIterable))
     )
 
   return {
@@ -317,18 +321,15 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
         const uri = `${sub.root}/Subscription/${sub.id}/UsagePoint/${encodeURIComponent(up.id)}/UsageSummary`
         const seen = new Set<string>()
         const published = { publishedMin: Timestamp.toMillis(window.start), publishedMax: Math.ceil(window.end / 1000) }
-        return records(s, uri, published).pipe(
-          Stream.filter((r): r is UsageSummary => r._tag === "UsageSummary"),
-          Stream.filter((b) => {
-            const start = Timestamp.fromSeconds(b.start)
-            const end = Timestamp.fromSeconds(b.start + b.duration)
-            const key = `${b.start}/${b.duration}`
-            if (end <= window.start || start >= window.end || seen.has(key)) return false
-            seen.add(key)
-            return true
-          }),
-          Stream.map((b): Collector.CollectedBill => billOf(b, service, source))
-        )
+        return picked(s, uri, published, (r): Collector.CollectedBill | undefined => {
+          if (r._tag !== "UsageSummary") return undefined
+          const start = Timestamp.fromSeconds(r.start)
+          const end = Timestamp.fromSeconds(r.start + r.duration)
+          const key = `${r.start}/${r.duration}`
+          if (end <= window.start || start >= window.end || seen.has(key)) return undefined
+          seen.add(key)
+          return billOf(r, service, source)
+        })
       })),
     collectIntervals: (grant, service, window) =>
       Stream.unwrap(Effect.gen(function*() {
@@ -341,34 +342,52 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
             const seen = new Set<string>()
             const startS = slice.start / Timestamp.MICROS_PER_SECOND
             const endS = slice.end / Timestamp.MICROS_PER_SECOND
-            return records(s, uri, { publishedMin: Timestamp.toMillis(slice.start), publishedMax: Math.ceil(slice.end / 1000) }).pipe(
-              Stream.filter((r): r is Reading => r._tag === "Reading" && r.unit === "kWh"),
-              Stream.filter((r) => {
-                if (r.start < startS || r.start >= endS || r.duration <= 0) return false
-                // SCE repeats a day's last reading in the next day's block: one reading per flow and start.
-                const key = `${r.flow}/${r.start}`
-                if (seen.has(key)) return false
-                seen.add(key)
-                return true
-              }),
-              Stream.map((r): Collector.CollectedInterval => ({
-                interval_start: Timestamp.fromSeconds(r.start),
-                interval_end: Timestamp.fromSeconds(r.start + r.duration),
-                interval_kWh: r.value,
-                flow: r.flow,
-                quality: qualityOf(r.quality),
-                utility_service_id: service.utility_service_id,
-                utility_tariff_name: service.utility_tariff_name,
-                utility_service_address: service.utility_service_address,
-                utility_meter_number: service.utility_meter_number,
-                source
-              }))
-            )
+            const published = { publishedMin: Timestamp.toMillis(slice.start), publishedMax: Math.ceil(slice.end / 1000) }
+            return picked(s, uri, published, (r): Collector.CollectedInterval | undefined => {
+              if (r._tag !== "Reading" || r.unit !== "kWh") return undefined
+              if (r.start < startS || r.start >= endS || r.duration <= 0) return undefined
+              // SCE repeats a day's last reading in the next day's block: one reading per flow and start.
+              const key = `${r.flow}/${r.start}`
+              if (seen.has(key)) return undefined
+              seen.add(key)
+              return intervalOf(r, service, source)
+            })
           })
         )
       }))
   }
 }
+
+async function* batches<A>(
+  records: AsyncIterable<EspiRecord>,
+  pick: (record: EspiRecord) => A | undefined,
+  size = 2048
+): AsyncGenerator<Array<A>> {
+  let batch: Array<A> = []
+  for await (const record of records) {
+    const a = pick(record)
+    if (a === undefined) continue
+    batch.push(a)
+    if (batch.length >= size) {
+      yield batch
+      batch = []
+    }
+  }
+  if (batch.length > 0) yield batch
+}
+
+const intervalOf = (r: Reading, service: Service.ServiceDetails, source: string): Collector.CollectedInterval => ({
+  interval_start: Timestamp.fromSeconds(r.start),
+  interval_end: Timestamp.fromSeconds(r.start + r.duration),
+  interval_kWh: r.value,
+  flow: r.flow,
+  quality: qualityOf(r.quality),
+  utility_service_id: service.utility_service_id,
+  utility_tariff_name: service.utility_tariff_name,
+  utility_service_address: service.utility_service_address,
+  utility_meter_number: service.utility_meter_number,
+  source
+})
 
 const billOf = (b: UsageSummary, service: Service.ServiceDetails, source: string): Collector.CollectedBill => {
   const start = Timestamp.fromSeconds(b.start)
