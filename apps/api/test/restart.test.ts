@@ -1,0 +1,106 @@
+/**
+ * `pnpm start` as a process: serves on PORT with the store at DATABASE_URL,
+ * bootstraps the first token, and a collection job cut off by SIGKILL is
+ * taken up again by the next process once its lease lapses.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { Effect } from "effect"
+import { openStore } from "../src/node/openStore.ts"
+
+const MAIN = join(import.meta.dirname, "../src/main.node.ts")
+const dir = mkdtempSync(join(tmpdir(), "mb-main-"))
+const dbPath = join(dir, "main.db")
+const TOKEN = "bootstrap-token-for-the-restart-test"
+const children: Array<ChildProcess> = []
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL")
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const start = () =>
+  new Promise<{ child: ChildProcess; base: string; output: () => string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        PORT: "0",
+        DATABASE_URL: `sqlite:${dbPath}`,
+        METERBRIDGE_BOOTSTRAP_TOKEN: TOKEN,
+        METERBRIDGE_WORKER_LEASE_MS: "1500",
+        METERBRIDGE_WORKER_POLL_MS: "200"
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    children.push(child)
+    let out = ""
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      const m = /Meterbridge API on (http:\/\/\S+)\/api/.exec(out)
+      if (m) resolve({ child, base: m[1]!, output: () => out })
+    }
+    child.stdout!.on("data", onData)
+    child.stderr!.on("data", onData)
+    child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)))
+  })
+
+const api = (base: string, path: string, init: RequestInit = {}) =>
+  fetch(`${base}/api${path}`, { ...init, headers: { Authorization: `Token ${TOKEN}`, "Content-Type": "application/json", ...init.headers } })
+
+const until = async <A>(what: string, f: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await f()
+    if (v !== undefined) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe("the Node entrypoint", () => {
+  it("bootstraps a token, survives SIGKILL mid-collection, and the next process finishes the job", async () => {
+    const first = await start()
+    expect(first.output()).toContain(TOKEN)
+    expect(statSync(join(dir, "data", "secret.key")).mode & 0o777).toBe(0o600)
+    const added = await api(first.base, "/accounts/add.json", {
+      method: "POST",
+      body: JSON.stringify({ utility: "DEMO", auth_type: "owner", real_name: "J", utility_username: "test", utility_password: "test" })
+    })
+    expect(added.status).toBe(200)
+
+    // Kill the process while it holds the lease on a service collection job.
+    const db = await openStore({ kind: "sqlite", path: dbPath })
+    try {
+      const leased = await until("a leased service job", async () => {
+        const jobs = await Effect.runPromise(db.store.listJobs)
+        return jobs.find((j) => j.kind === "service" && j.locked_until !== null && j.locked_until > Date.now() * 1000)
+      })
+      first.child.kill("SIGKILL")
+      await new Promise((r) => first.child.once("exit", r))
+      const orphan = (await Effect.runPromise(db.store.listJobs)).find((j) => j.id === leased.id)
+      expect(orphan).toBeDefined() // the killed process never completed it
+
+      const second = await start()
+      expect(second.output()).not.toContain(TOKEN) // not an empty database any more
+      const services = await until("all services updated", async () => {
+        const res = await api(second.base, "/services.json")
+        const list = (await res.json()) as Array<{ uid: string; latest?: { type: string }; interval_count: number }>
+        return list.length > 0 && list.every((s) => s.latest?.type === "updated") ? list : undefined
+      }, 90_000)
+      for (const s of services) {
+        const intervals = (await (await api(second.base, `/services/${s.uid}/intervals.json`)).json()) as Array<unknown>
+        expect(intervals.length).toBe(s.interval_count)
+        expect(s.interval_count).toBeGreaterThan(0)
+      }
+      expect((await Effect.runPromise(db.store.listJobs)).find((j) => j.id === leased.id)).toBeUndefined()
+      second.child.kill("SIGTERM")
+      const code = await new Promise((r) => second.child.once("exit", r))
+      expect(code).toBe(0)
+    } finally {
+      await db.close()
+    }
+  }, 180_000)
+})
