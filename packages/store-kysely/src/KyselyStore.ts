@@ -7,7 +7,7 @@ import { Effect, Layer, Option, Stream } from "effect"
 import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, sql, SqliteAdapter } from "kysely"
 import type { Database } from "./Database.ts"
 import { coverage } from "./internal/coverage.ts"
-import { type Dialect, intervalPage, upsertIntervals } from "./internal/intervals.ts"
+import { type Dialect, intervalPage, lockServices, upsertIntervals } from "./internal/intervals.ts"
 import * as Rows from "./internal/rows.ts"
 import { insertUnique, query, transaction } from "./internal/run.ts"
 import { billProblem, intervalProblem } from "./internal/validate.ts"
@@ -169,6 +169,9 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         query("deleteAccount", async () => {
           // Explicit deletes rather than ON DELETE CASCADE alone: they hold even where foreign keys are off.
           const services = trx.selectFrom("services").select("uid").where("account_uid", "=", uid)
+          // Service rows before their data, the order writers take them in.
+          const uids = (await services.execute()).map((s) => s.uid)
+          if (uids.length > 0) await lockServices(trx, dialect, uids.sort(), ["uid"])
           await trx.deleteFrom("jobs").where((eb) => eb.or([eb("target_uid", "=", uid), eb("target_uid", "in", services)])).execute()
           await trx.deleteFrom("intervals").where("service_uid", "in", services).execute()
           await trx.deleteFrom("bills").where("service_uid", "in", services).execute()
@@ -214,11 +217,12 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
     resetServiceData: (uid) =>
       transaction(db, "resetServiceData", (trx) =>
         query("resetServiceData", async () => {
-          await trx.deleteFrom("intervals").where("service_uid", "=", uid).execute()
-          await trx.deleteFrom("bills").where("service_uid", "=", uid).execute()
+          // The service row first: writers lock it before its data, so taking it first cannot deadlock with them.
           await trx.updateTable("services")
             .set({ bill_count: 0, bill_coverage: "[]", interval_count: 0, interval_coverage: "[]" })
             .where("uid", "=", uid).execute()
+          await trx.deleteFrom("intervals").where("service_uid", "=", uid).execute()
+          await trx.deleteFrom("bills").where("service_uid", "=", uid).execute()
         })),
 
     upsertBills: (bills) =>
@@ -232,6 +236,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         if (latest.size === 0) return Effect.succeed<Store.UpsertResult>({ inserted: 0, changed: 0 })
         return transaction(db, "upsertBills", (trx) =>
           query("upsertBills", async () => {
+            await lockServices(trx, dialect, [...new Set([...latest.values()].map((b) => b.service_uid))].sort(), ["uid"])
             let inserted = 0
             let changed = 0
             const touched = new Set<string>()

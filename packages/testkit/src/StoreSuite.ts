@@ -528,6 +528,24 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.closeTo(total, sum(rows.map((r) => r.interval_kWh)), 1e-6)
       })
 
+      it("concurrent writers to one service lose nothing and leave its figures right", async () => {
+        const { store } = await withService()
+        // Eight writers, each a week; neighbours overlap by a day, so some rows are written twice at once.
+        const weeks = Array.from({ length: 8 }, (_, w) => series("s1", T0 + w * 6 * DAY, 7 * 96))
+        const results = await Promise.all(weeks.map((rows) => run(store.upsertIntervals(rows))))
+        const distinct = 8 * 6 * 96 + 96
+        assert.strictEqual(results.reduce((a, r) => a + r.inserted, 0), distinct)
+        const stored = await collect(store.streamIntervals("s1"))
+        assert.strictEqual(stored.length, distinct)
+        const view = await run(store.getService("s1"))
+        assert.strictEqual(view?.interval_count, distinct)
+        assert.deepStrictEqual(view?.interval_coverage, [[T0, T0 + distinct * QUARTER]])
+        await Promise.all([0, 1, 2].map((m) => run(store.upsertBills([bill("s1", T0 + m * 30 * DAY, T0 + (m + 1) * 30 * DAY)]))))
+        const withBills = await run(store.getService("s1"))
+        assert.strictEqual(withBills?.bill_count, 3)
+        assert.deepStrictEqual(withBills?.bill_coverage, [[T0, T0 + 90 * DAY]])
+      })
+
       it("a batch failing midway writes nothing, not even its valid rows", async () => {
         const { store } = await withService()
         const before = series("s1", T0, 20)

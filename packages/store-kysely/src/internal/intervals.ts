@@ -112,6 +112,21 @@ const recomputeSummary = async (db: Kysely<Database>, dialect: Dialect, serviceU
     .where("uid", "=", serviceUid).execute()
 }
 
+/**
+ * Reads the services' rows and, on PostgreSQL, locks them (in uid order, so two
+ * writers cannot deadlock) until the transaction ends: writers of one service take
+ * turns, and neither overwrites the other's summary. SQLite has one writer at a time.
+ */
+export const lockServices = <C extends "uid" | "interval_count" | "interval_coverage">(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  uids: ReadonlyArray<string>,
+  columns: ReadonlyArray<C>
+) => {
+  const query = db.selectFrom("services").select(columns).where("uid", "in", uids).orderBy("uid")
+  return (dialect === "postgres" ? query.forUpdate() : query).execute()
+}
+
 interface Group {
   readonly service: string
   readonly flow: number
@@ -157,9 +172,9 @@ export const upsertIntervals = async (
   const onlyProvenance = byProvenance.size === 1 ? keys[0]! : undefined
   if (groups.size === 0) return { inserted: 0, changed: 0 }
 
-  const services = [...new Set([...groups.values()].map((g) => g.service))]
+  const services = [...new Set([...groups.values()].map((g) => g.service))].sort()
   const summaries = new Map<string, { count: number; coverage: Array<Range> }>()
-  for (const s of await db.selectFrom("services").select(["uid", "interval_count", "interval_coverage"]).where("uid", "in", services).execute()) {
+  for (const s of await lockServices(db, dialect, services, ["uid", "interval_count", "interval_coverage"])) {
     summaries.set(s.uid, { count: Number(s.interval_count), coverage: JSON.parse(s.interval_coverage) })
   }
   const unknown = services.filter((s) => !summaries.has(s))
