@@ -5,6 +5,7 @@ import { playCustomer } from "@meterbridge/greenbutton/sandbox/Customer"
 import * as Expected from "@meterbridge/greenbutton/sandbox/Expected"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 import { Effect, Exit, Stream } from "effect"
+import { Hono } from "hono"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PgeCollector, PgeSandbox } from "../src/index.ts"
 
@@ -122,5 +123,26 @@ describe("PG&E Share My Data", () => {
     const whole = { start: us(2024, 10, 20), end: us(2024, 11, 20) }
     const up = sandbox.dataset[0]!.usagePoints[0]!
     expect(union).toBe(Expected.intervals(up, whole, "delivered").count + Expected.intervals(up, whole, "received").count)
+  })
+
+  it("runs in test mode mounted under a path prefix, as the API serves sandboxes", async () => {
+    const mounted = PgeSandbox.makeSandbox()
+    const host = await serve(new Hono().mount("/sandbox/pge", mounted.app.fetch).fetch)
+    try {
+      const test = PgeCollector.make({
+        baseUrl: `${host.url}/sandbox/pge`,
+        clientId: PgeSandbox.SANDBOX_CLIENT_ID,
+        clientSecret: PgeSandbox.SANDBOX_CLIENT_SECRET
+      })
+      const pending = await Effect.runPromise(test.authorize({}, context))
+      if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
+      expect(pending.url!.startsWith(`${host.url}/sandbox/pge/oauth/authorize?`)).toBe(true)
+      const auth = await Effect.runPromise(test.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
+      if (auth._tag !== "Authorized") throw new Error("expected Authorized")
+      const services = await Effect.runPromise(test.listServices(auth.grant))
+      expect(services.map((s) => s.utility_service_id)).toEqual(["3000000001", "3000000002"])
+    } finally {
+      await host.close()
+    }
   })
 })

@@ -6,8 +6,9 @@
  * failure to a `CollectorError` reason. Every request has a timeout.
  */
 import { CollectorError } from "@meterbridge/core"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import * as oauth from "oauth4webapi"
+import { type EspiRecord, EspiParseError, parseEspi } from "../Espi.ts"
 import { fromStatus, fromThrown } from "./HttpFailure.ts"
 import type { TlsOptions } from "./MutualTls.ts"
 
@@ -76,6 +77,15 @@ export interface ConnectClient {
     accessToken: string,
     window?: PublishedWindow
   ) => Effect.Effect<Response, CollectorError.CollectorError>
+  /**
+   * GETs a subscription (or any ESPI feed) in a published window and streams its body through the ESPI parser;
+   * a document that is not ESPI fails with `ProtocolError`, a body that breaks off with `UtilityUnavailable`.
+   */
+  readonly getSubscription: (
+    uri: string,
+    accessToken: string,
+    window?: PublishedWindow
+  ) => Stream.Stream<EspiRecord, CollectorError.CollectorError>
   /** GETs a resource and reads it as text. */
   readonly getResource: (
     uri: string,
@@ -156,6 +166,9 @@ export const make = (config: ConnectConfig): ConnectClient => {
         try {
           response = await send(await fetchImpl())
         } catch (e) {
+          if (e instanceof oauth.OperationProcessingError || e instanceof oauth.UnsupportedOperationError) {
+            throw CollectorError.protocolError(`${what}: the OAuth request could not be made (${e.message})`)
+          }
           throw fromThrown(e, what, timeoutMs)
         }
         if (response.status === 429 || response.status >= 500) {
@@ -208,6 +221,15 @@ export const make = (config: ConnectConfig): ConnectClient => {
 
   return {
     config,
+    getSubscription: (uri, accessToken, window) =>
+      Stream.unwrap(Effect.map(get(uri, accessToken, window), (response) =>
+        Stream.fromAsyncIterable(
+          parseEspi((response.body ?? []) as AsyncIterable<Uint8Array>),
+          (e) =>
+            e instanceof EspiParseError
+              ? CollectorError.protocolError(`GET ${uri}: the utility sent unreadable ESPI (${e.message})`)
+              : fromThrown(e, `reading ${uri}`, timeoutMs)
+        ))),
     authorizationUrl: (state, extra) => {
       const url = new URL(config.authorizationUrl)
       url.searchParams.set("response_type", "code")

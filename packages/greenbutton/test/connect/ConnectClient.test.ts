@@ -1,5 +1,5 @@
 import type { CollectorError } from "@meterbridge/core"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ConnectClient from "../../src/connect/ConnectClient.ts"
 import { retryAfterMs } from "../../src/connect/HttpFailure.ts"
@@ -122,6 +122,23 @@ describe("ConnectClient against the sandbox Data Custodian", () => {
     expect(starts).toEqual([day / 1000, day / 1000, day / 1000])
     expect(ConnectClient.resourceUrl("http://h/r", "Batch/Subscription/1", { publishedMin: day + 0.5 }).search)
       .toBe("?published-min=2024-01-10T08%3A00%3A00Z")
+  })
+
+  it("streams a subscription window through the ESPI parser", async () => {
+    const tokens = await Effect.runPromise(client.exchangeCode(await consent(client)))
+    const min = Date.UTC(2024, 0, 3, 8), max = Date.UTC(2024, 0, 5, 8)
+    const records = Array.from(await Effect.runPromise(Stream.runCollect(client.getSubscription(tokens.resourceUri!, tokens.accessToken, { publishedMin: min, publishedMax: max }))))
+    const readings = records.filter((r) => r._tag === "Reading")
+    // Two local days: 24 + 24 hourly readings for the home's import and export, 96 + 96 for the office.
+    expect(readings).toHaveLength(2 * (24 + 24 + 96))
+    expect(records.filter((r) => r._tag === "UsagePoint")).toHaveLength(2)
+    custodian.faults.set("malformed")
+    try {
+      const error = await failure(Stream.runDrain(client.getSubscription(tokens.resourceUri!, tokens.accessToken)))
+      expect(error.reason).toBe("ProtocolError")
+    } finally {
+      custodian.faults.set(null)
+    }
   })
 
   it("refuses a callback whose state does not match, and reads a decline as AuthorizationDenied", async () => {
