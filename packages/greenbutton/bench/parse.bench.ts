@@ -18,7 +18,7 @@ const YEARS = 10
 const READINGS = YEARS * 365 * 96
 const T0 = Date.UTC(2015, 0, 1, 8) / 1000
 const valueAt = (i: number) => ((i * 7919) % 2500) / 1000 // kWh with whole Wh
-const RUNS = 3
+const RUNS = 5
 
 type Mode = "bare" | "parseEspi"
 interface Result { readings: number; total: number; seconds: number; maxRssMB: number }
