@@ -82,7 +82,8 @@ export interface GenerateOptions {
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
-const offsetSeconds = (epochSeconds: number, timeZone: string): number => {
+/** Seconds east of UTC in `timeZone` at an instant (−25200 for Pacific daylight time). */
+export const offsetSeconds = (epochSeconds: number, timeZone: string): number => {
   let formatter = formatters.get(timeZone)
   if (formatter === undefined) {
     formatter = new Intl.DateTimeFormat("en-US", {
