@@ -118,7 +118,7 @@ describe("PG&E configuration", () => {
   it("uses PG&E's published endpoints and describes the Connect access method", () => {
     expect(PgeCollector.PRODUCTION_ENDPOINTS.resourceBaseUrl).toBe("https://api.pge.com/GreenButtonConnect/espi/1_1/resource")
     expect(PgeCollector.info.login).toBe("green_button_connect")
-    expect(PgeCollector.info.options[0]).toEqual([])
+    expect(PgeCollector.info.options.map((set) => set.map((f) => f.name))).toEqual([["utility_username"], []])
     expect(PgeCollector.DEFAULT_SCOPE).toMatch(/^FB=[\d_]+;IntervalDuration=900_3600;BlockDuration=daily;HistoryLength=63072000$/)
   })
 })

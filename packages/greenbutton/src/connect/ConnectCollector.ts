@@ -422,15 +422,16 @@ const billOf = (b: UsageSummary, service: Service.ServiceDetails, source: string
 }
 
 /**
- * The access methods `GET /accounts/add` lists for a Green Button Connect utility: nothing at all (the customer signs
- * in at the utility), or an optional username hint the consent page is prefilled with.
+ * The access methods `GET /accounts/add` lists for a Green Button Connect utility: an optional username hint the
+ * consent page is prefilled with, or nothing at all (the customer signs in at the utility). The hint set comes first
+ * because the API takes the first complete set, and the empty set is always complete.
  */
 export const accessOptions = (utility: string): ReadonlyArray<ReadonlyArray<Collector.AccessField>> => [
-  [],
   [{
     name: "utility_username",
     type: "text",
     help: `Optional: the customer's ${utility} online-account username, prefilled on ${utility}'s consent page. ` +
       `No password: the customer signs in and approves at ${utility}.`
-  }]
+  }],
+  []
 ]
