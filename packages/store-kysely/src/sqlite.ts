@@ -5,7 +5,7 @@
  * process crash (see README, "Durability").
  */
 import SqliteDatabase from "better-sqlite3"
-import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from "kysely"
+import { Kysely, sql, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from "kysely"
 import type { Database } from "./Database.ts"
 
 export interface SqliteOptions {
@@ -54,3 +54,22 @@ export const cachingStatements = (database: SqliteDatabase.Database, size = 200)
 /** A Kysely over `path` (a file, or ":memory:"). Call `migrate(db)` before use and `db.destroy()` to close. */
 export const openSqlite = (path: string, options: SqliteOptions = {}): Kysely<Database> =>
   new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(openSqliteDatabase(path, options)) }) })
+
+export interface SqliteSettings {
+  readonly journal_mode: string
+  readonly synchronous: "OFF" | "NORMAL" | "FULL" | "EXTRA"
+  readonly foreign_keys: boolean
+  readonly busy_timeout: number
+}
+
+/** Reads the durability settings back from the database, for a startup self-check (reliability goal D-1). */
+export const settings = async (db: Kysely<Database>): Promise<SqliteSettings> => {
+  const read = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0]
+  const levels = ["OFF", "NORMAL", "FULL", "EXTRA"] as const
+  return {
+    journal_mode: String(await read("journal_mode")),
+    synchronous: levels[Number(await read("synchronous"))]!,
+    foreign_keys: Number(await read("foreign_keys")) === 1,
+    busy_timeout: Number(await read("busy_timeout"))
+  }
+}

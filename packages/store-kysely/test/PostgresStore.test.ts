@@ -1,6 +1,6 @@
 import * as StoreSuite from "@meterbridge/testkit/store"
 import pg from "pg"
-import { afterAll, describe } from "vitest"
+import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
 import { openPostgres } from "../src/postgres.ts"
 
@@ -24,6 +24,19 @@ describe.skipIf(url === undefined)("PostgreSQL", () => {
         await db.destroy()
         await admin.query(`drop schema ${schema} cascade`)
       }
+    }
+  })
+
+  it("migrates idempotently", async () => {
+    const schema = `${run}_migrate`
+    await admin.query(`create schema ${schema}`)
+    const db = openPostgres(url!, { options: `-c search_path=${schema}`, max: 1 })
+    try {
+      assert.deepStrictEqual((await migrate(db)).results?.map((r) => r.status), ["Success"])
+      assert.deepStrictEqual((await migrate(db)).results, [])
+    } finally {
+      await db.destroy()
+      await admin.query(`drop schema ${schema} cascade`)
     }
   })
 })

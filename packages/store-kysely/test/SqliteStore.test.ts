@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as StoreSuite from "@meterbridge/testkit/store"
-import { sql } from "kysely"
 import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
-import { openSqlite } from "../src/sqlite.ts"
+import { cachingStatements, openSqlite, openSqliteDatabase, settings } from "../src/sqlite.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "mb-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -26,13 +25,32 @@ describe("SQLite setup", () => {
       const second = await migrate(db)
       assert.deepStrictEqual(first.results?.map((r) => r.status), ["Success"])
       assert.deepStrictEqual(second.results, [])
-      const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0]
-      assert.strictEqual(await pragma("journal_mode"), "wal")
-      assert.strictEqual(await pragma("synchronous"), 2, "FULL")
-      assert.strictEqual(await pragma("foreign_keys"), 1)
-      assert.strictEqual(await pragma("busy_timeout"), 5000)
+      assert.deepStrictEqual(await settings(db), { journal_mode: "wal", synchronous: "FULL", foreign_keys: true, busy_timeout: 5000 })
+      const relaxed = openSqlite(join(dir, "pragmas.db"), { synchronous: "NORMAL", busyTimeoutMs: 250 })
+      assert.deepStrictEqual(await settings(relaxed), { journal_mode: "wal", synchronous: "NORMAL", foreign_keys: true, busy_timeout: 250 })
+      await relaxed.destroy()
     } finally {
       await db.destroy()
+    }
+  })
+
+  it("reuses prepared statements, but never one that is still being iterated", () => {
+    const database = cachingStatements(openSqliteDatabase(":memory:"), 2)
+    try {
+      const text = "select value from json_each('[1,2,3]') order by value"
+      const first = database.prepare(text)
+      assert.strictEqual(database.prepare(text), first, "cached")
+      const iterator = first.iterate([])
+      assert.deepStrictEqual(iterator.next().value, { value: 1 })
+      const second = database.prepare(text)
+      assert.notStrictEqual(second, first, "the busy statement is not handed out")
+      assert.deepStrictEqual(second.all([]), [{ value: 1 }, { value: 2 }, { value: 3 }])
+      assert.deepStrictEqual([...iterator], [{ value: 2 }, { value: 3 }])
+      database.prepare("select 1")
+      database.prepare("select 2")
+      assert.notStrictEqual(database.prepare(text), second, "evicted beyond the cache size")
+    } finally {
+      database.close()
     }
   })
 })
