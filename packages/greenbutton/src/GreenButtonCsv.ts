@@ -343,8 +343,11 @@ class CsvState {
 
   private ensureUsagePoint(): UsagePoint {
     if (this.usagePoint === undefined) {
-      const id = this.usagePointOverride ?? this.meta["service"] ?? this.meta["meter number"] ?? this.meta["account number"] ?? "1"
-      this.usagePoint = { _tag: "UsagePoint", id: id === "" ? "1" : id, kind: this.kind }
+      // Without a Service or Meter Number the kind names the usage point, so a zip with an electric and a gas
+      // export keeps them apart.
+      const id = [this.usagePointOverride, this.meta["service"], this.meta["meter number"], this.meta["account number"]]
+        .find((x) => x !== undefined && x !== "") ?? this.kind
+      this.usagePoint = { _tag: "UsagePoint", id, kind: this.kind }
       this.out.push(this.usagePoint)
     }
     return this.usagePoint

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
@@ -50,5 +50,29 @@ describe("meterbridge-greenbutton (child process)", { timeout: 60_000 }, () => {
     await expect(cli("summarize", "/nonexistent.xml")).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/No such file/) })
     await expect(cli("frobnicate", "x")).rejects.toMatchObject({ code: 2 })
     await expect(cli("convert", fixture("sce-bulk-intervalblock-15min-1day.xml"), "--format", "xls")).rejects.toMatchObject({ code: 2 })
+  })
+})
+
+describe("meterbridge-greenbutton on packaged downloads", { timeout: 60_000 }, () => {
+  // The test builds its zip with the system's Info-ZIP `zip`.
+  it.skipIf(spawnSync("zip", ["-v"]).status !== 0)("reads every .xml and .csv inside a .zip, and a .gz", async () => {
+    const { mkdtempSync, rmSync, writeFileSync, readFileSync } = await import("node:fs")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const { gzipSync } = await import("node:zlib")
+    const dir = mkdtempSync(join(tmpdir(), "gb-cli-"))
+    try {
+      const xmlName = "pge-dmd-opower-15min-a10s-sample.xml", csvName = "pge-dmd-electric-hourly-nem-import-export-2025.csv"
+      const zip = join(dir, "download.zip")
+      await run("zip", ["-j", "-q", zip, fixture(xmlName), fixture(csvName)])
+      const out = JSON.parse((await cli("summarize", zip)).stdout) as Array<{ usagePointId: string; readingCount: number }>
+      const rows = read(new URL(csvName, FIXTURES)).split(/\r?\n/).filter((l) => l.startsWith("Electric usage,")).length
+      expect(out.map((u) => [u.usagePointId, u.readingCount])).toEqual([["290243", espiTruth(read(new URL(xmlName, FIXTURES))).readings], ["electricity", rows * 2]])
+      const gz = join(dir, "feed.xml.gz")
+      writeFileSync(gz, gzipSync(readFileSync(fixture(xmlName))))
+      expect(JSON.parse((await cli("summarize", gz)).stdout)[0].readingCount).toBe(out[0]!.readingCount)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
