@@ -1,5 +1,5 @@
 export * from "./EspiRecord.ts"
-export { EspiParseError, parseEspi, type ParseEspiOptions } from "./Espi.ts"
+export { EspiParseError, parseEspi, parseEspiBatches, type ParseEspiOptions } from "./Espi.ts"
 export * from "./EspiSummary.ts"
 export * from "./EspiWriter.ts"
 export * from "./EspiLocalTime.ts"

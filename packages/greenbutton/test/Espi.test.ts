@@ -195,6 +195,26 @@ describe("robust to real-world feed shapes", () => {
     expect(s!.gaps).toEqual([{ readingTypeId: "a", start: "1970-01-01T01:00:00Z", end: "1970-01-01T01:15:00Z", seconds: 900 }])
   })
 
+  it("stops reading its input when the consumer stops early", async () => {
+    let pulled = 0
+    let closed = false
+    const xml = feed(up("u") + mr("u", "1", "a") + rt("a", 1) + Array.from({ length: 200 }, (_, i) => blockEntry("u", "1", i * 86400, [1, 2, 3])).join(""))
+    const chunks = (async function*() {
+      try {
+        for (let i = 0; i < xml.length; i += 512) {
+          pulled++
+          yield xml.slice(i, i + 512)
+        }
+      } finally {
+        closed = true
+      }
+    })()
+    let seen = 0
+    for await (const r of parseEspi(chunks)) if (r._tag === "Reading" && ++seen === 5) break
+    expect(closed).toBe(true)
+    expect(pulled).toBeLessThan(xml.length / 512 / 4)
+  })
+
   it("decodes bytes in the encoding the XML declaration names", async () => {
     const xml = `<?xml version="1.0" encoding="ISO-8859-1"?>` + feed(up("u").replace("<content>", "<title>Caf\u00e9 Z\u00fcrich</title><content>")).replace('<?xml version="1.0"?>', "")
     const latin1 = Uint8Array.from([...xml].map((c) => c.charCodeAt(0)))
