@@ -10,7 +10,13 @@ export interface RateLimiter {
   readonly peek: (key: string) => number | undefined
 }
 
-export const make = (limit: number, now: () => number, windowMs = 1000, maxKeys = 100_000): RateLimiter => {
+/** The log costs 8 bytes per allowed request per key, so the limit is bounded. */
+export const MAX_LIMIT = 10_000
+
+export const make = (limit: number, now: () => number, windowMs = 1000, maxKeys = 10_000): RateLimiter => {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new RangeError(`The rate limit must be an integer from 1 to ${MAX_LIMIT} requests per window, got ${limit}`)
+  }
   const logs = new Map<string, { times: Float64Array; next: number }>()
   return {
     hit: (key) => {
