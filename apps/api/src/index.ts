@@ -1,0 +1,5 @@
+export { createApp } from "./app.ts"
+export type { App, AppOptions } from "./app.ts"
+export type { ApiConfig, ApiRuntime, Services } from "./Api.ts"
+export { ApiError } from "./ApiError.ts"
+export * as AppCollectors from "./collectors.ts"
