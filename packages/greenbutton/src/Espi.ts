@@ -209,6 +209,7 @@ class EspiState {
   // IntervalBlock hot path.
   private inBlock = false
   private inReading = false
+  private readingDepth = -1
   private field = F_NONE
   private fieldText = ""
   private blockChannel: Channel | undefined
@@ -298,7 +299,7 @@ class EspiState {
   close(rawName: string): void {
     const d = this.depth--
     if (this.inBlock) {
-      this.closeInBlock(localName(rawName), d)
+      this.closeInBlock(rawName, d)
       return
     }
     if (this.resource !== undefined) {
@@ -363,6 +364,7 @@ class EspiState {
     switch (name) {
       case "IntervalReading":
         this.inReading = true
+        this.readingDepth = this.depth
         this.rStart = this.rDuration = this.rValue = this.rCost = NaN
         this.rQuality = undefined
         return
@@ -384,7 +386,8 @@ class EspiState {
     }
   }
 
-  private closeInBlock(name: string, d: number): void {
+  /** Closing tags inside a block are told apart by depth, so the hot path never slices a tag name. */
+  private closeInBlock(rawName: string, d: number): void {
     if (this.field !== F_NONE) {
       const t = this.fieldText
       this.fieldText = ""
@@ -392,22 +395,25 @@ class EspiState {
       this.field = F_NONE
       if (f === F_QUALITY) {
         const q = t.trim()
-        this.rQuality = this.rQuality === undefined ? q : `${this.rQuality},${q}`
+        if (q !== "") this.rQuality = this.rQuality === undefined ? q : `${this.rQuality},${q}`
         return
       }
       const n = Number(t)
-      if (t.trim() === "" || !Number.isFinite(n)) {
-        this.failure ??= `IntervalReading <${name}> is not a number: ${JSON.stringify(t.slice(0, 40))}`
+      if (!Number.isFinite(n)) {
+        this.failure ??= `IntervalReading <${localName(rawName)}> is not a number: ${JSON.stringify(t.slice(0, 40))}`
         return
       }
+      // An empty element (`<cost/>`) says nothing; a missing start or value is caught when the reading closes.
+      if (t.trim() === "") return
       if (f === F_START) this.rStart = n
       else if (f === F_DURATION) this.rDuration = n
       else if (f === F_VALUE) this.rValue = n
       else this.rCost = n
       return
     }
-    if (name === "IntervalReading") {
+    if (d === this.readingDepth) {
       this.inReading = false
+      this.readingDepth = -1
       this.emitReading()
       return
     }

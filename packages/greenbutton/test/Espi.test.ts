@@ -195,6 +195,11 @@ describe("robust to real-world feed shapes", () => {
     expect(s!.gaps).toEqual([{ readingTypeId: "a", start: "1970-01-01T01:00:00Z", end: "1970-01-01T01:15:00Z", seconds: 900 }])
   })
 
+  it("treats empty optional elements (<cost/>, <quality/>) as absent", async () => {
+    const xml = feed(up("u") + mr("u", "1", "a") + rt("a", 1) + blockEntry("u", "1", 0, [1000]).replace("<value>", "<cost/><ReadingQuality><quality/></ReadingQuality><value>"))
+    expect(readingsOf(await collect(xml))).toEqual([{ _tag: "Reading", usagePointId: "u", readingTypeId: "a", start: 0, duration: 900, value: 1, unit: "kWh", flow: "delivered" }])
+  })
+
   it("stops reading its input when the consumer stops early", async () => {
     let pulled = 0
     let closed = false
