@@ -277,7 +277,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         }
         if (intervals.length === 0) return Effect.succeed<Store.UpsertResult>({ inserted: 0, changed: 0 })
         return transaction(db, "upsertIntervals", (trx) =>
-          query("upsertIntervals (nothing written)", () => upsertIntervals(trx, dialect, intervals)))
+          query("upsertIntervals (nothing written)", (signal) => upsertIntervals(trx, dialect, intervals, signal)))
       }),
     streamIntervals: (serviceUid, q) => {
       const flow = q?.flow ?? "delivered"

@@ -3,7 +3,7 @@
  * it, each test on a fresh, empty store. Expected figures are built by the
  * tests from the rows they write, never read back from the store under test.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { afterEach, assert, describe, it } from "vitest"
 import type { Store } from "@meterbridge/core"
 
@@ -544,6 +544,20 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         const withBills = await run(store.getService("s1"))
         assert.strictEqual(withBills?.bill_count, 3)
         assert.deepStrictEqual(withBills?.bill_coverage, [[T0, T0 + 90 * DAY]])
+      })
+
+      it("an interrupted write leaves all or nothing, and the store keeps working", async () => {
+        const { store } = await withService()
+        const rows = series("s1", T0, 60_000)
+        const fiber = Effect.runFork(store.upsertIntervals(rows))
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        await Effect.runPromise(Fiber.interrupt(fiber))
+        const count = (await collect(store.streamIntervals("s1"))).length
+        assert.include([0, 60_000], count)
+        assert.strictEqual((await run(store.getService("s1")))?.interval_count, count)
+        // The connection went back: the next write and read go through.
+        await run(store.upsertIntervals(rows.slice(0, 10)))
+        assert.strictEqual((await collect(store.streamIntervals("s1"))).length, Math.max(count, 10))
       })
 
       it("a batch failing midway writes nothing, not even its valid rows", async () => {

@@ -155,7 +155,8 @@ const sameProvenance = (a: Store.IntervalRecord, b: Store.IntervalRecord) =>
 export const upsertIntervals = async (
   db: Kysely<Database>,
   dialect: Dialect,
-  intervals: ReadonlyArray<Store.IntervalRecord>
+  intervals: ReadonlyArray<Store.IntervalRecord>,
+  signal?: AbortSignal
 ): Promise<Store.UpsertResult> => {
   const groups = new Map<string, Group>()
   const byProvenance = new Map<string, Store.IntervalRecord>()
@@ -202,6 +203,8 @@ export const upsertIntervals = async (
     let groupChanged = 0
     const rows = [...g.rows.values()]
     const count = (returned: Array<{ revision: number | string }>) => {
+      // Interrupted: stop issuing statements; the transaction is being rolled back.
+      signal?.throwIfAborted()
       for (const r of returned) {
         if (Number(r.revision) === 0) groupInserted++
         else groupChanged++

@@ -19,8 +19,9 @@ export const isUniqueViolation = (cause: unknown): boolean => {
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY"
 }
 
-export const query = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, Store.StoreError> =>
-  Effect.tryPromise({ try: run, catch: toStoreError(what) })
+/** `run` gets an AbortSignal that fires when the fiber is interrupted, so long writes can stop between statements. */
+export const query = <A>(what: string, run: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, Store.StoreError> =>
+  Effect.tryPromise({ try: (signal) => run(signal), catch: toStoreError(what) })
 
 /** Like `query`, but a uniqueness violation fails with `Conflict` carrying `conflict` as its message. */
 export const insertUnique = <A>(what: string, conflict: string, run: () => Promise<A>): Effect.Effect<A, Store.StoreError | Store.Conflict> =>
