@@ -181,17 +181,18 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
           )
         )
       })
-    return { get, client }
+    return { get }
   }
+  type Session = ReturnType<typeof session>
 
-  const usagePoints = (grant: ConnectGrant) =>
+  const usagePoints = (s: Session, grant: ConnectGrant) =>
     Effect.gen(function*() {
       const named = subscriptionOf(grant.subscriptionUri)
       // Resources are read under the configured base: the same host in production, and a mounted sandbox cannot
       // know the prefix it is served under, so the host in its resourceURI may lack it.
       const sub = named === undefined ? undefined : { root: endpoints.resourceBaseUrl.replace(/\/$/, ""), id: named.id }
       if (sub === undefined) return yield* Effect.fail(CollectorError.protocolError(`Unrecognised subscription URI ${grant.subscriptionUri}`))
-      const response = yield* session(grant).get(`${sub.root}/Subscription/${sub.id}/UsagePoint`)
+      const response = yield* s.get(`${sub.root}/Subscription/${sub.id}/UsagePoint`)
       const text = yield* Effect.tryPromise({ try: () => response.text(), catch: toEspiError("reading UsagePoints") })
       const parsed = parseUsagePoints(text)
       if (Result.isFailure(parsed)) return yield* Effect.fail(CollectorError.protocolError(parsed.failure.message))
@@ -209,8 +210,8 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
   })
 
   /** The UsagePoint behind a service, looked up again so ids of any format map back to the utility's resource. */
-  const usagePointOf = (grant: ConnectGrant, service: Service.ServiceDetails) =>
-    Effect.flatMap(usagePoints(grant), ({ points, sub }) => {
+  const usagePointOf = (s: Session, grant: ConnectGrant, service: Service.ServiceDetails) =>
+    Effect.flatMap(usagePoints(s, grant), ({ points, sub }) => {
       const up = points.find((p) => profile.serviceId(p) === service.utility_service_id)
       return up === undefined
         ? Effect.fail(denied(`Service ${service.utility_service_id} is no longer shared by this authorization`))
@@ -222,7 +223,7 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
    * plain code and reaches the stream in batches, so a year of readings does not pay per-element stream overhead.
    */
   const picked = <A>(
-    s: ReturnType<typeof session>,
+    s: Session,
     uri: string,
     window: ConnectClient.PublishedWindow,
     pick: (record: EspiRecord) => A | undefined
@@ -302,7 +303,7 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
     listServices: (grant) =>
       Effect.gen(function*() {
         const g = yield* readGrant(grant)
-        const { points } = yield* usagePoints(g)
+        const { points } = yield* usagePoints(session(g), g)
         const seen = new Set<string>()
         const out: Array<Service.ServiceDetails> = []
         for (const up of points) {
@@ -316,8 +317,8 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
     collectBills: (grant, service, window) =>
       Stream.unwrap(Effect.gen(function*() {
         const g = yield* readGrant(grant)
-        const { sub, up } = yield* usagePointOf(g, service)
         const s = session(g)
+        const { sub, up } = yield* usagePointOf(s, g, service)
         const uri = `${sub.root}/Subscription/${sub.id}/UsagePoint/${encodeURIComponent(up.id)}/UsageSummary`
         const seen = new Set<string>()
         const published = { publishedMin: Timestamp.toMillis(window.start), publishedMax: Math.ceil(window.end / 1000) }
@@ -334,8 +335,8 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
     collectIntervals: (grant, service, window) =>
       Stream.unwrap(Effect.gen(function*() {
         const g = yield* readGrant(grant)
-        const { sub, up } = yield* usagePointOf(g, service)
         const s = session(g)
+        const { sub, up } = yield* usagePointOf(s, g, service)
         const uri = `${sub.root}/Batch/Subscription/${sub.id}/UsagePoint/${encodeURIComponent(up.id)}`
         return Stream.fromIterable(slices(window, sliceDays)).pipe(
           Stream.flatMap((slice) => {

@@ -104,6 +104,19 @@ describe("makeConnectCollector against the sandbox Data Custodian", () => {
     expect(custodian.tokenRequests.filter((r) => r.grantType === "refresh_token").length).toBe(refreshesBefore + 1)
   })
 
+  it("a collection over many slices refreshes an expired token once, not per request", async () => {
+    const grant = await authorize()
+    const [service] = await Effect.runPromise(collector.listServices(grant))
+    custodian.faults.set("expired")
+    custodian.faults.set(null)
+    const refreshes = () => custodian.tokenRequests.filter((r) => r.grantType === "refresh_token").length
+    const before = refreshes()
+    const window = { start: us(2024, 1, 1), end: us(2024, 4, 1) }
+    const intervals = await collect(collector.collectIntervals(grant, service!, window))
+    expect(refreshes()).toBe(before + 1)
+    expect(intervals.filter((i) => i.flow === "delivered")).toHaveLength(Expected.intervals(home, window, "delivered").count)
+  })
+
   it("refreshGrant swaps the access token and keeps the subscription", async () => {
     const grant = await authorize()
     const next = await Effect.runPromise(collector.refreshGrant!(grant))
