@@ -239,7 +239,8 @@ const usageSummaryXml = (s: WriterUsageSummary): string => {
   }
   if (s.currency !== undefined) x += `<espi:currency>${int(s.currency)}</espi:currency>`
   if (s.overallConsumption !== null) x += measurementXml("overallConsumptionLastPeriod", s.overallConsumption, s.unit)
-  if (s.statementDate !== undefined) x += `<espi:statusTimeStamp>${int(s.statementDate)}</espi:statusTimeStamp>`
+  // statusTimeStamp is required by the schema: without a statement date, the end of the billing period.
+  x += `<espi:statusTimeStamp>${int(s.statementDate ?? s.start + s.duration)}</espi:statusTimeStamp>`
   return x + "</espi:UsageSummary>"
 }
 

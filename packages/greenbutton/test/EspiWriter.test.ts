@@ -78,7 +78,8 @@ describe.each(["entryPerBlock", "blocksInOneEntry"] as const)("writeEspiFeed →
     const bill = records.find((r) => r._tag === "UsageSummary")!
     const written = dataset().usagePoints[0]!.usageSummaries![0]!
     expect(bill).toMatchObject({
-      usagePointId: "elec", start: written.start, duration: written.duration, billLastPeriod: 42.5, overallConsumption: 123.456, unit: "kWh", currency: 840
+      usagePointId: "elec", start: written.start, duration: written.duration, billLastPeriod: 42.5, overallConsumption: 123.456, unit: "kWh", currency: 840,
+      statementDate: written.start + written.duration
     })
     expect(bill.lineItems).toEqual([
       { name: "Energy <peak> & more", amount: 30.25, itemKind: 3, unitCost: 0.3, measurement: { value: 100.5, unit: "kWh" } },
