@@ -1,6 +1,8 @@
 import type { EspiRecord, Flow, Issue, LocalTime, Reading, ServiceKind, UsageSummary } from "./EspiRecord.ts"
 import { toLocalDate } from "./EspiLocalTime.ts"
 import { serviceKindOfCommodity } from "./EspiUnits.ts"
+import { parseEspi } from "./Espi.ts"
+import type { TextInput } from "./TextInput.ts"
 
 /**
  * Drops readings repeated on the same channel (usage point + ReadingType, so import and export never collide) and
@@ -259,3 +261,6 @@ export const summarizeRecords = async (
     }
   })
 }
+
+/** `summarizeRecords(parseEspi(input))`: the CLI's figures for an ESPI feed (CSV: `summarizeRecords(parseGreenButtonCsv(…))`). */
+export const summarize = (input: TextInput): Promise<ReadonlyArray<UsagePointSummary>> => summarizeRecords(parseEspi(input))

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { EspiParseError, parseEspi, type EspiRecord, type Reading } from "../src/Espi.ts"
 import { toLocalDate } from "../src/EspiLocalTime.ts"
-import { summarizeRecords } from "../src/EspiSummary.ts"
+import { summarize, summarizeRecords } from "../src/EspiSummary.ts"
 import { espiTruth, FIXTURES, read } from "./independent.ts"
 
 const collect = async (input: Parameters<typeof parseEspi>[0]) => {
@@ -83,7 +83,7 @@ describe("ESPI semantics", () => {
 
   it("reports the two missing 15-minute intervals of the PG&E/Opower sample as gaps, never fills them", async () => {
     const xml = read(new URL("pge-dmd-opower-15min-a10s-sample.xml", FIXTURES))
-    const [s] = await summarizeRecords(parseEspi(xml))
+    const [s] = await summarize(xml)
     expect(s!.gaps.map((g) => g.start)).toEqual(["2011-03-07T00:45:00Z", "2011-03-07T03:45:00Z"])
     expect(s!.readingCount).toBe((xml.match(/<IntervalReading>/g) ?? []).length)
   })
