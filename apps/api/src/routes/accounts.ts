@@ -100,6 +100,8 @@ export const accounts = (deps: Deps) => {
       options: info.options,
       ...(info.requiresRegistration ? { registration: regs.get(info.utility) ?? "pending" } : {})
     }))
+    // CSV has no room for the nested field lists: one row per utility.
+    if (c.get("format") === "csv") return Serialize.send(c, options, ["utility", "name", "login", "registration"])
     return Serialize.send(c, {
       help: "POST utility, auth_type, real_name (owner) or 3rdparty_file (3rdparty), and one set of the utility's access fields to /api/accounts/add.",
       docs: DOCS,
