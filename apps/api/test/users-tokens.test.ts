@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
 import * as Invites from "../src/Invites.ts"
+import * as Tokens from "../src/Tokens.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T
 
@@ -114,6 +115,21 @@ describe("tokens", () => {
     const post = await h.request("/api/tokens", { method: "POST", token: a.token, json: {} })
     expect(post.status).toBe(405)
     expect((await json<{ message: string }>(post)).message).toContain("/api/tokens/new")
+  })
+
+  it("a browser session can create an API token, shown once, that works", async () => {
+    const h = await H.make()
+    const a = await h.addUser("a@example.com")
+    const { secret: session } = await h.run(Tokens.create(a.uid, { type: "browser", now: Timestamp.fromMillis(Date.now()) }))
+    const res = await h.request("/api/tokens/new.json", { method: "POST", token: session, json: { type: "api", expires: "2099-01-01T00:00:00Z" } })
+    expect(res.status).toBe(200)
+    const created = await json<{ uid: string; type: string; expires: string; token: string }>(res)
+    expect(created).toMatchObject({ type: "api", expires: "2099-01-01T00:00:00.000000+00:00" })
+    expect((await h.request("/api/users.json", { token: created.token })).status).toBe(200)
+    const shown = await (await h.request(`/api/tokens/${created.uid}.json`, { token: created.token })).text()
+    expect(shown).not.toContain(created.token)
+    const bad = await h.request("/api/tokens/new.json", { method: "POST", token: session, json: { type: "root" } })
+    expect(await json(bad)).toMatchObject({ field: "type" })
   })
 
   it("an expires in the past, set through modify, expires the token at once", async () => {
