@@ -136,10 +136,11 @@ interface PendingBlock {
   readonly quality: Array<string | undefined>
 }
 
-const RESOURCES = new Set([
-  "UsagePoint", "MeterReading", "ReadingType", "IntervalBlock", "UsageSummary", "ElectricPowerUsageSummary",
-  "LocalTimeParameters"
-])
+/** Resource elements by lower-cased local name (a popular generator writes `IntervalBLock`). */
+const RESOURCES = new Map(
+  ["UsagePoint", "MeterReading", "ReadingType", "IntervalBlock", "UsageSummary", "ElectricPowerUsageSummary", "LocalTimeParameters"]
+    .map((n) => [n.toLowerCase(), n] as const)
+)
 /** Elements that repeat inside a resource and become one object each. */
 const GROUPS = new Set(["costAdditionalDetailLastPeriod"])
 
@@ -260,9 +261,10 @@ class EspiState {
       this.collecting = true
       return
     }
-    if (RESOURCES.has(name)) {
-      if (name === "IntervalBlock") this.openBlock()
-      else this.openResource(name)
+    const resource = RESOURCES.get(name.toLowerCase())
+    if (resource !== undefined) {
+      if (resource === "IntervalBlock") this.openBlock()
+      else this.openResource(resource)
       return
     }
     switch (name) {
@@ -624,7 +626,9 @@ class EspiState {
           ...opt("kind", num(f["kind"])),
           ...opt("currency", num(f["currency"]))
         }
-        if (!unitOf(uom).known && !this.reportedUoms.has(uom)) {
+        if (num(f["uom"]) === undefined) {
+          this.out.push(issue("unknownUom", rt.usagePointId, id, `ReadingType ${id} has no uom; values read as Wh`))
+        } else if (!unitOf(uom).known && !this.reportedUoms.has(uom)) {
           this.reportedUoms.add(uom)
           this.out.push(issue("unknownUom", rt.usagePointId, id, `uom ${uom} has no known unit; values are raw × 10^powerOfTenMultiplier`))
         }

@@ -108,7 +108,7 @@ export interface Issue {
    * gap: no reading covers [start, end). duplicate: a reading repeated with the same value (dropped).
    * conflict: a repeated start with a different value (the first one kept). unlinked: an IntervalBlock whose
    * ReadingType had to be guessed. missingReadingType: no ReadingType at all, Wh assumed. unknownUom: a uom code
-   * with no known unit (values kept unscaled by unit).
+   * with no known unit (values kept unscaled by unit), or no uom at all (read as Wh).
    */
   readonly kind: "gap" | "duplicate" | "conflict" | "unlinked" | "missingReadingType" | "unknownUom"
   readonly usagePointId?: string

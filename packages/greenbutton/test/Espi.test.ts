@@ -200,6 +200,14 @@ describe("robust to real-world feed shapes", () => {
     expect(readingsOf(await collect(xml))).toEqual([{ _tag: "Reading", usagePointId: "u", readingTypeId: "a", start: 0, duration: 900, value: 1, unit: "kWh", flow: "delivered" }])
   })
 
+  it("accepts a mis-cased resource element (IntervalBLock) and reports a ReadingType without uom", async () => {
+    const noUom = `<entry><link rel="self" href="/ReadingType/a"/><content><ReadingType xmlns="http://naesb.org/espi"><powerOfTenMultiplier> 0 </powerOfTenMultiplier></ReadingType></content></entry>`
+    const xml = feed(up("u") + mr("u", "1", "a") + noUom + blockEntry("u", "1", 0, [1500, 500]).replace(/IntervalBlock xmlns/, "IntervalBLock xmlns").replace("</IntervalBlock>", "</IntervalBLock>"))
+    const records = await collect(xml)
+    expect(readingsOf(records).map((r) => r.value)).toEqual([1.5, 0.5])
+    expect(records.find((r) => r._tag === "Issue")).toMatchObject({ kind: "unknownUom", readingTypeId: "a" })
+  })
+
   it("stops reading its input when the consumer stops early", async () => {
     let pulled = 0
     let closed = false
