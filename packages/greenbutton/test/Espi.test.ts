@@ -177,6 +177,13 @@ describe("robust to real-world feed shapes", () => {
     expect(records.some((r) => r._tag === "Issue" && r.kind === "unlinked")).toBe(true)
   })
 
+  it("a MeterReading linking a ReadingType that is not in the feed (redacted PG&E sample) falls back to the feed's only one", async () => {
+    const xml = feed(rt("MTY5", 1, -8, 169) + up("R", 1) + mr("R", "R", "REDACTED") + blockEntry("R", "R", 1331794801, [103659540, 103659540]))
+    const records = await collect(xml)
+    expect(readingsOf(records).map((r) => [r.readingTypeId, r.unit, r.value])).toEqual([["MTY5", "therm", 1.0365954], ["MTY5", "therm", 1.0365954]])
+    expect(records.filter((r) => r._tag === "Issue").map((r) => r._tag === "Issue" && r.kind)).toEqual(["unlinked"])
+  })
+
   it("reads a bare IntervalBlock document (no Atom) as Wh and reports the missing ReadingType", async () => {
     const records = await collect(block(100, [250, 750]))
     expect(readingsOf(records).map((r) => r.value)).toEqual([0.25, 0.75])
