@@ -16,11 +16,11 @@ const USAGE = `Usage: meterbridge <command> [options]
 
   users create --email <email> [--password <password>]
   tokens create --user <email> [--expires <ISO 8601>]   prints the new token alone on the last line
-  tokens list --user <email>
+  tokens list [--user <email>]
   tokens expire <token uid>
   invites create [--expires <ISO 8601>]                   prints the invite code
   registrations set --user <email> --utility <ID> --status pending|live
-  registrations list --user <email>
+  registrations list [--user <email>]
   migrate
 
 The database is DATABASE_URL (default sqlite:./data/meterbridge.db).`
@@ -85,12 +85,14 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
   },
   "tokens list": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" } } })
-    const email = required(values, "user")
     const db = await open()
-    const user = await userByEmail(db, email)
-    const list = await run(db, (s) => s.listTokens(user.uid))
-    out(["uid", "type", "created", "expires", "request_count"].join("\t"))
-    for (const t of list) out([t.uid, t.type, fmt(t.created), fmt(t.expires), String(t.request_count)].join("\t"))
+    const users = values.user === undefined ? await db.listUsers() : [await userByEmail(db, values.user)]
+    out(["uid", "user", "type", "created", "expires", "request_count"].join("\t"))
+    for (const user of users) {
+      for (const t of await run(db, (s) => s.listTokens(user.uid))) {
+        out([t.uid, user.email, t.type, fmt(t.created), fmt(t.expires), String(t.request_count)].join("\t"))
+      }
+    }
   },
   "tokens expire": async (args, open) => {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
@@ -125,12 +127,12 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
   },
   "registrations list": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" } } })
-    const email = required(values, "user")
     const db = await open()
-    const user = await userByEmail(db, email)
-    const list = await run(db, (s) => s.listRegistrations(user.uid))
-    out(["utility", "status"].join("\t"))
-    for (const r of list) out([r.utility, r.status].join("\t"))
+    const users = values.user === undefined ? await db.listUsers() : [await userByEmail(db, values.user)]
+    out(["user", "utility", "status"].join("\t"))
+    for (const user of users) {
+      for (const r of await run(db, (s) => s.listRegistrations(user.uid))) out([user.email, r.utility, r.status].join("\t"))
+    }
   },
   migrate: async (_args, open) => {
     const db = await open()

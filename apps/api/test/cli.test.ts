@@ -45,6 +45,9 @@ describe("meterbridge CLI", () => {
       expect(list.code).toBe(0)
       expect(list.stdout).toContain(tokens[0]!.uid)
       expect(list.stdout).not.toContain(secret)
+      const all = await cli("tokens", "list")
+      expect(all.code).toBe(0)
+      expect(all.stdout).toContain(`${tokens[0]!.uid}\tops@example.com\tapi`)
 
       const expire = await cli("tokens", "expire", tokens[0]!.uid)
       expect(expire.code).toBe(0)
@@ -64,7 +67,8 @@ describe("meterbridge CLI", () => {
     expect(code).toMatch(/^mbi_/)
     const set = await cli("registrations", "set", "--user", "reg@example.com", "--utility", "SMT", "--status", "live")
     expect(set.code).toBe(0)
-    expect((await cli("registrations", "list", "--user", "reg@example.com")).stdout).toContain("SMT\tlive")
+    expect((await cli("registrations", "list", "--user", "reg@example.com")).stdout).toContain("reg@example.com\tSMT\tlive")
+    expect((await cli("registrations", "list")).stdout).toContain("reg@example.com\tSMT\tlive")
 
     const db = await openStore({ kind: "sqlite", path: join(dir, "cli.db") })
     try {
