@@ -57,7 +57,10 @@ export const make = (key: Uint8Array): Signer => {
       if (!body || !sig || extra !== undefined || !/^[A-Za-z0-9_-]+$/.test(body) || !/^[A-Za-z0-9_-]+$/.test(sig)) throw invalid()
       let ok = false
       try {
-        ok = await crypto.subtle.verify("HMAC", await hmac, fromBase64Url(sig), encoder.encode(body))
+        const sigBytes = fromBase64Url(sig)
+        // base64 ignores the spare bits of the last character; only the canonical spelling is the code.
+        if (toBase64Url(sigBytes) !== sig) throw new Error("non-canonical signature")
+        ok = await crypto.subtle.verify("HMAC", await hmac, sigBytes, encoder.encode(body))
       } catch {
         ok = false
       }
