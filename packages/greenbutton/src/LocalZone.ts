@@ -6,6 +6,8 @@ export class LocalZone {
   readonly zone: string
   private readonly format: Intl.DateTimeFormat
   private readonly cache = new Map<number, number>()
+  /** Per UTC day: its offset when constant all day, null on transition days. */
+  private readonly days = new Map<number, number | null>()
 
   constructor(zone: string) {
     this.zone = zone
@@ -15,9 +17,23 @@ export class LocalZone {
     })
   }
 
-  /** Seconds east of UTC at `epoch`. Zones change offset on whole quarter hours, so results are cached per 15 min. */
+  /**
+   * Seconds east of UTC at `epoch`. A UTC day whose two ends share an offset has it throughout (zones do not change
+   * and change back within a day), which saves `Intl` calls on all but transition days; those are resolved per
+   * quarter hour, the finest step any zone changes on.
+   */
   offsetAt(epoch: number): number {
-    const key = Math.floor(epoch / 900)
+    const day = Math.floor(epoch / 86400)
+    let whole = this.days.get(day)
+    if (whole === undefined) {
+      const a = this.quarterOffset(day * 96), b = this.quarterOffset(day * 96 + 96)
+      whole = a === b ? a : null
+      this.days.set(day, whole)
+    }
+    return whole ?? this.quarterOffset(Math.floor(epoch / 900))
+  }
+
+  private quarterOffset(key: number): number {
     let off = this.cache.get(key)
     if (off === undefined) {
       const p: Record<string, number> = {}
