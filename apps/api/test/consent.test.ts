@@ -65,6 +65,24 @@ describe("Green Button Connect through the API", () => {
     }, 120_000)
   }
 
+  it("modifying the signature of an authorized account keeps its consent (no new authorization_url)", async () => {
+    const h = await H.make()
+    const a = await h.addUser("a@example.com")
+    const account = await json<{ uid: string; authorization_url: string }>(
+      h.request("/api/accounts/add.json", { method: "POST", token: a.token, json: { utility: "SCE", auth_type: "owner", real_name: "Jane" } })
+    )
+    await h.app.request(`${H.BASE}${await approve(h, account.authorization_url)}`)
+    await h.drain()
+    const res = await h.request(`/api/accounts/${account.uid}/modify.json`, { method: "POST", token: a.token, json: { auth_type: "owner", real_name: "Jane Q. Public" } })
+    expect(res.status).toBe(200)
+    const modified = await json<{ auth: string; authorization_url?: string; latest: { type: string } }>(res)
+    expect(modified.auth).toBe("Jane Q. Public")
+    expect(modified.authorization_url).toBeUndefined()
+    await h.drain()
+    const after = await json<{ latest: { type: string } }>(h.request(`/api/accounts/${account.uid}.json`, { token: a.token }))
+    expect(after.latest.type).toBe("updated")
+  }, 120_000)
+
   it("a declined consent leaves the account in error and the page says so", async () => {
     const h = await H.make()
     const a = await h.addUser("a@example.com")

@@ -54,10 +54,12 @@ const readAccess = (body: Body.Body, collector: Collector.Collector, required: b
     const v = Body.optionalString(body, name)
     return v !== undefined && v !== ""
   }
-  const complete = sets.find((set) => set.every((f) => present(f.name)))
+  const anyGiven = sets.some((set) => set.some((f) => present(f.name)))
+  // On modify, no access field at all means "keep the current access" (even where an empty set is allowed).
+  if (!required && !anyGiven) return undefined
+  // The most complete set wins: a consent utility's optional username hint is kept when given.
+  const complete = [...sets].sort((a, b) => b.length - a.length).find((set) => set.every((f) => present(f.name)))
   if (!complete) {
-    const anyGiven = sets.some((set) => set.some((f) => present(f.name)))
-    if (!required && !anyGiven) return undefined
     const closest = sets.find((set) => set.some((f) => present(f.name))) ?? sets[0]!
     const missing = closest.find((f) => !present(f.name))!
     throw missingField(missing.name, `"${missing.name}" is required for ${collector.info.utility} (${missing.help}).`)
