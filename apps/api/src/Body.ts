@@ -64,10 +64,16 @@ export const optionalBoolean = (body: Body, field: string): boolean | undefined 
 export const TIMESTAMP_HELP =
   "use ISO 8601 with a \"T\" separator and a zone, e.g. 2014-01-01T01:01:01.123456+00:00 or 2014-01-01T01:01:01Z"
 
+/**
+ * An unencoded `+` in a query string or form body arrives as a space: put it
+ * back when it stands where a zone offset goes (`…T01:01:01 00:00`).
+ */
+export const restorePlus = (value: string): string => value.trim().replace(/(T\d{2}:\d{2}:\d{2}(?:\.\d+)?) (\d{2}:?\d{2})$/, "$1+$2")
+
 export const optionalTimestamp = (body: Body, field: string): Timestamp.Micros | undefined => {
   const v = optionalString(body, field)
   if (v === undefined) return undefined
-  const t = Timestamp.parse(v.trim())
+  const t = Timestamp.parse(restorePlus(v))
   if (t === undefined) throw invalidField(field, `Invalid timestamp for "${field}": "${v}". ${TIMESTAMP_HELP[0]!.toUpperCase()}${TIMESTAMP_HELP.slice(1)}.`)
   return t
 }

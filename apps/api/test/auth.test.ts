@@ -109,5 +109,6 @@ describe("authentication", () => {
     expect(h.logs.length).toBeGreaterThan(0)
     expect(h.logs.join("\n")).not.toContain(a.token)
     expect(redactUrl(`http://x/api/a?start=1&access_token=${a.token}`)).toBe("/api/a?start=1&access_token=REDACTED")
+    expect(redactUrl("http://x/api/oauth/callback?code=s3cret&state=abc")).toBe("/api/oauth/callback?code=REDACTED&state=abc")
   })
 })

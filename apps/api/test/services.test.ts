@@ -34,6 +34,17 @@ describe("services", () => {
     if (field !== "direction" && !query.includes("2025-02-01")) expect(err.message).toContain("YYYY-MM-DD")
   })
 
+  it("reads an unencoded + in a timestamp's zone (it arrives as a space) and still rejects a space separator", async () => {
+    const { h, a, s } = await readOnly()
+    const encoded = await h.request(`/api/services/${s}/intervals.json?start=2025-03-01T00:00:00%2B00:00&end=2025-03-02T00:00:00%2B00:00`, { token: a.token })
+    const raw = await h.request(`/api/services/${s}/intervals.json?start=2025-03-01T00:00:00+00:00&end=2025-03-02T00:00:00+00:00`, { token: a.token })
+    expect(raw.status).toBe(200)
+    const list = await raw.json() as Array<unknown>
+    expect(list.length).toBe(96)
+    expect(list).toEqual(await encoded.json())
+    expect((await h.request(`/api/services/${s}/intervals.json?start=2025-03-01+00:00:00%2B00:00`, { token: a.token })).status).toBe(400)
+  })
+
   it("serves received intervals separately (none for the DEMO residential meter)", async () => {
     const { h, a, s } = await readOnly()
     expect(await json(h.request(`/api/services/${s}/intervals.json?direction=received`, { token: a.token }))).toEqual([])

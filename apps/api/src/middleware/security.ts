@@ -13,12 +13,15 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) 
   c.res.headers.set("X-Content-Type-Options", "nosniff")
 }
 
-/** The URL with every `access_token` value replaced, for logs and error messages. */
+/** Query parameters that carry secrets: the API token, and an OAuth callback's authorization code. */
+const SECRET_PARAMS = new Set(["access_token", "code"])
+
+/** The URL with every secret query value replaced, for logs and error messages. */
 export const redactUrl = (url: string): string => {
   const u = new URL(url)
-  if (!u.searchParams.has("access_token")) return `${u.pathname}${u.search}`
+  if (![...SECRET_PARAMS].some((p) => u.searchParams.has(p))) return `${u.pathname}${u.search}`
   const params = new URLSearchParams()
-  for (const [k, v] of u.searchParams) params.append(k, k === "access_token" ? "REDACTED" : v)
+  for (const [k, v] of u.searchParams) params.append(k, SECRET_PARAMS.has(k) ? "REDACTED" : v)
   return `${u.pathname}?${params.toString()}`
 }
 

@@ -18,7 +18,7 @@ const DATE_HELP = "Use an ISO 8601 timestamp (2014-01-01T01:01:01.123456+00:00 o
 
 const queryTime = (value: string | undefined, field: string): Timestamp.Micros | undefined => {
   if (value === undefined || value === "") return undefined
-  const t = Timestamp.parseDateOrTimestamp(value.trim())
+  const t = Timestamp.parseDateOrTimestamp(Body.restorePlus(value))
   if (t === undefined) throw invalidField(field, `Invalid "${field}": "${value}". ${DATE_HELP}`)
   return t
 }
