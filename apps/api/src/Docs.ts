@@ -97,7 +97,7 @@ export const docs: Doc.Doc = section(
   section(
     "Timestamps",
     "timestamps",
-    "Responses write `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`. Requests accept ISO 8601 with a `T` separator and a zone, to the microsecond: `2014-01-01T01:01:01+00:00`, `2014-01-01T01:01:01Z`, `2014-01-01T01:01:01.123456+00:00`. The intervals filters also take `YYYY-MM-DD` (midnight UTC)."
+    "Responses write `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`. Requests accept ISO 8601 with a `T` separator and a zone, to the microsecond: `2014-01-01T01:01:01+00:00`, `2014-01-01T01:01:01Z`, `2014-01-01T01:01:01.123456+00:00`. The intervals filters also take `YYYY-MM-DD` (midnight UTC). Percent-encode `+` in URLs and forms (`%2B`); an unencoded one arrives as a space, which is read back as `+` where a zone offset stands."
   ),
   section(
     "Errors",
