@@ -3,6 +3,7 @@
  * + a 6-character base62 CRC32 of them, like GitHub's `ghp_` tokens, so a
  * secret scanner recognises one without a database. Only the SHA-256 is stored.
  */
+import { createHash } from "node:crypto"
 import { crc32 } from "node:zlib"
 
 export const PREFIX = "mbt_"
@@ -46,11 +47,10 @@ export const isWellFormed = (secret: string): boolean => {
   return secret.slice(PREFIX.length + RANDOM_CHARS) === checksum(body)
 }
 
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("")
+/** SHA-256 hex of the secret: what the Store keeps and looks tokens up by (synchronous: it runs on every request). */
+export const hashSync = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex")
 
-/** SHA-256 hex of the secret: what the Store keeps and looks tokens up by. */
-export const hash = async (secret: string): Promise<string> =>
-  hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)))
+export const hash = async (secret: string): Promise<string> => hashSync(secret)
 
 /** Token uids: 32 lowercase hex digits, as in the reference's example. */
 export const newTokenUid = (): string => crypto.randomUUID().replaceAll("-", "")

@@ -56,7 +56,7 @@ export const authenticate = (api: Api, limiter: RateLimiter, counter: RequestCou
 async (c, next) => {
   const secret = presentedToken(c.req.url, c.req.header("authorization"))
   if (secret === undefined) throw unauthorized()
-  const hash = await TokenSecret.hash(secret)
+  const hash = TokenSecret.hashSync(secret)
   const wait = limiter.hit(hash)
   if (wait !== undefined) {
     throw new ApiError(429, "rate_limited", `Too many requests: at most ${api.config.rateLimit} per second per token. Retry after ${wait}s.`, {
