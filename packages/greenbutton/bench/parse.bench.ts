@@ -90,7 +90,7 @@ const generate = async (file: string, layout: "entryPerBlock" | "blocksInOneEntr
       meterReadings: [{ id: "1", readingType: { id: "1", unit: "kWh", flow: "delivered", intervalLength: 900, currency: 840 }, readings: readings() }]
     }]
   }, { layout })) {
-    if (!out.write(chunk)) await new Promise((ok) => out.once("drain", ok))
+    if (!out.write(chunk)) await new Promise<void>((ok) => out.once("drain", () => ok()))
   }
   await new Promise<void>((ok, ko) => out.end((e?: Error | null) => (e ? ko(e) : ok())))
   return statSync(file).size
