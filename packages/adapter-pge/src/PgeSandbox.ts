@@ -15,8 +15,10 @@ export const SANDBOX_CLIENT_ID = "meterbridge-pge-sandbox"
 export const SANDBOX_CLIENT_SECRET = "pge-sandbox-secret"
 
 /** The test customer `test`: a net-metered home and a small office, SAIDs 3000000001 and 3000000002. */
-export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+/** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
   generate({
+    ...range,
     seed: 11,
     ids: {
       nem: { usagePoint: "3000000001", account: "7700000001", meter: "1009876543" },

@@ -13,8 +13,10 @@ import { info, UTILITY } from "./SceCollector.ts"
 export const SANDBOX_CLIENT_ID = "meterbridge-sce-sandbox"
 export const SANDBOX_CLIENT_SECRET = "sce-sandbox-secret"
 
-export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+/** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
   generate({
+    ...range,
     seed: 22,
     ids: {
       nem: { usagePoint: "3-049-1234-56", account: "2-30-456-7890", meter: "V349N-001122" },

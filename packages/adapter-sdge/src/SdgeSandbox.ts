@@ -13,8 +13,10 @@ import { info, UTILITY } from "./SdgeCollector.ts"
 export const SANDBOX_CLIENT_ID = "meterbridge-sdge-sandbox"
 export const SANDBOX_CLIENT_SECRET = "sdge-sandbox-secret"
 
-export const dataset = (): ReadonlyArray<SandboxCustomer> =>
+/** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
   generate({
+    ...range,
     seed: 33,
     ids: {
       nem: { usagePoint: "a41f9c07", account: "0012345678", meter: "06543210" },
