@@ -5,7 +5,8 @@ import type { Format } from "./middleware/format.ts"
 export interface AppEnv {
   Variables: {
     format: Format
-    user: Store.UserRecord
+    /** The caller: the owner of the presented token. */
+    userUid: string
     token: Store.TokenRecord
   }
 }

@@ -46,6 +46,22 @@ describe("serialization", () => {
     for (const t of samples) expect(Serialize.fastTimestamp(t)).toBe(Timestamp.format(t))
   })
 
+  it("the hand-written Service object deep-equals the Schema's encoding", () => {
+    const base: Store.ServiceView = {
+      uid: "s1", user_uid: "u1", account_uid: "a1", account_auth_type: "owner", account_auth: "J", utility: "DEMO",
+      created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null,
+      utility_service_id: "1", utility_tariff_name: null, utility_service_address: "1 Main", utility_billing_account: null,
+      utility_billing_contact: null, utility_billing_address: null, utility_meter_number: "M",
+      bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0
+    }
+    const cases: Array<Store.ServiceView> = [
+      base,
+      { ...base, active_until: 1_800_000_000_000_001, latest: { type: "pending", message: "Downloading bill 4/25...", timestamp: 1_700_000_000_000_000 } },
+      { ...base, bill_coverage: [[1, 2], [86_400_000_000, 86_400_000_001 * 40]], bill_count: 3, interval_coverage: [[0, 900_000_000]], interval_count: 1 }
+    ]
+    for (const c of cases) expect(Serialize.serviceFast(c)).toStrictEqual(Serialize.service(c))
+  })
+
   it("derives interval_kW as kWh per hour unless the utility measured it", () => {
     expect(JSON.parse(Serialize.intervalJsonText(row())).interval_kW).toBe(5)
     expect(JSON.parse(Serialize.intervalJsonText(row({ interval_kW: 7.5 }))).interval_kW).toBe(7.5)

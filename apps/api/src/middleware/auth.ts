@@ -5,7 +5,6 @@
  * get the same 401 body; two different tokens in one request are a 400.
  */
 import type { MiddlewareHandler } from "hono"
-import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
 import type { Api } from "../Api.ts"
 import { ApiError, badRequest, unauthorized } from "../ApiError.ts"
@@ -64,16 +63,11 @@ async (c, next) => {
     })
   }
   const now = api.now() * 1000
-  const found = await api.run(Effect.gen(function*() {
-    const store = yield* Store.Store
-    const token = yield* store.findTokenBySecretHash(hash)
-    if (!token || (token.expires !== null && token.expires <= now)) return undefined
-    const user = yield* store.getUser(token.user_uid)
-    return user ? { token, user } : undefined
-  }))
-  if (!found) throw unauthorized()
-  c.set("token", found.token)
-  c.set("user", found.user)
-  counter.add(found.token.uid)
+  // One query per request: a token's user always exists (users are never deleted), so it is not loaded here.
+  const token = await api.run(Store.Store.use((store) => store.findTokenBySecretHash(hash)))
+  if (!token || (token.expires !== null && token.expires <= now)) throw unauthorized()
+  c.set("token", token)
+  c.set("userUid", token.user_uid)
+  counter.add(token.uid)
   await next()
 }

@@ -85,14 +85,13 @@ export const accounts = (deps: Deps) => {
     })
 
   app.get("/", async (c) => {
-    const user = c.get("user")
-    const list = await api.run(Store.Store.use((s) => s.listAccounts(user.uid)))
+    const list = await api.run(Store.Store.use((s) => s.listAccounts(c.get("userUid"))))
     return Serialize.send(c, list.map(Serialize.account), Account.csvColumns)
   })
   only(app, "/", ["GET"], "Not used. To add an account use POST /api/accounts/add; to modify one, POST /api/accounts/<uid>/modify; to delete one with its services, bills and intervals, POST /api/accounts/<uid>/delete.")
 
   app.get("/add", async (c) => {
-    const regs = await registrations(c.get("user").uid)
+    const regs = await registrations(c.get("userUid"))
     const infos = await api.run(Collectors.Collectors.useSync((r) => r.all))
     const options = infos.map((info) => ({
       utility: info.utility,
@@ -122,20 +121,20 @@ export const accounts = (deps: Deps) => {
     }
     const access = readAccess(body, collector, true)!
     const account = await api.run(
-      Collection.addAccount({ user_uid: c.get("user").uid, utility, ...auth, access, callbackUrl })
+      Collection.addAccount({ user_uid: c.get("userUid"), utility, ...auth, access, callbackUrl })
     )
     return Serialize.send(c, Serialize.account(account), Account.csvColumns)
   })
   only(app, "/add", ["GET", "POST"], "GET /api/accounts/add lists the options; POST /api/accounts/add adds an account.")
 
   app.get("/:uid", async (c) => {
-    const account = await Owned.account(api, c.get("user").uid, c.req.param("uid"))
+    const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(c, Serialize.account(account), Account.csvColumns)
   })
   only(app, "/:uid", ["GET"], "Not implemented. To add an account use POST /api/accounts/add; to modify this one, POST /api/accounts/<uid>/modify.")
 
   app.get("/:uid/modify", async (c) => {
-    const account = await Owned.account(api, c.get("user").uid, c.req.param("uid"))
+    const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     const collector = await collectorFor(account.utility)
     return Serialize.send(c, {
       help: "POST any of these fields to /api/accounts/<uid>/modify. Access fields are sent as a complete set; by default services and their data are collected again.",
@@ -153,7 +152,7 @@ export const accounts = (deps: Deps) => {
   })
 
   app.post("/:uid/modify", async (c) => {
-    const account = await Owned.account(api, c.get("user").uid, c.req.param("uid"))
+    const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     const body = await Body.read(c)
     const collector = await collectorFor(account.utility)
     const auth = await readAuth(body, false)
@@ -172,7 +171,7 @@ export const accounts = (deps: Deps) => {
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/accounts/<uid>/modify lists the options; POST to it modifies the account.")
 
   app.get("/:uid/delete", async (c) => {
-    const account = await Owned.account(api, c.get("user").uid, c.req.param("uid"))
+    const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(
       c,
       await Confirm.issue(deps, c, "delete_account", account.uid, `POST this code as "code" to /api/accounts/${account.uid}/delete within 10 minutes to delete the account, its services and all their bills and intervals.`)
@@ -180,7 +179,7 @@ export const accounts = (deps: Deps) => {
   })
 
   app.post("/:uid/delete", async (c) => {
-    const account = await Owned.account(api, c.get("user").uid, c.req.param("uid"))
+    const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     const body = await Body.read(c)
     await Confirm.redeem(deps, c, body, "delete_account", account.uid, `/api/accounts/${account.uid}/delete`)
     await api.run(Store.Store.use((s) => s.deleteAccount(account.uid)))

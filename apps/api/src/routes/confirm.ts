@@ -8,7 +8,7 @@ import type { Action } from "../ConfirmationCode.ts"
 import type { Deps } from "../Deps.ts"
 
 export const issue = async (deps: Deps, c: Context<AppEnv>, action: Action, object: string, help: string) => {
-  const { code, expiresMs } = await deps.codes.issue(c.get("user").uid, action, object, deps.api.now())
+  const { code, expiresMs } = await deps.codes.issue(c.get("userUid"), action, object, deps.api.now())
   return { code, expires: Timestamp.format(Timestamp.fromMillis(expiresMs)), help }
 }
 
@@ -31,7 +31,7 @@ export const redeem = async (deps: Deps, c: Context<AppEnv>, body: Body, action:
     throw missingField("code", `A confirmation code is required: GET ${getUrl} for one, then POST it as "code".`)
   }
   const { nonce, expiresMs } = await deps.codes
-    .verify(raw, { user: c.get("user").uid, action, object, nowMs: deps.api.now(), getUrl })
+    .verify(raw, { user: c.get("userUid"), action, object, nowMs: deps.api.now(), getUrl })
     .catch(fail)
   const fresh = await deps.api.run(Store.Store.use((s) => s.consumeNonce(nonce, Timestamp.fromMillis(expiresMs))))
   if (!fresh) fail(badRequest("code_used", `This confirmation code was already used. GET ${getUrl} for a fresh one.`, "code"))

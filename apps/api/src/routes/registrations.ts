@@ -11,7 +11,7 @@ export const registrations = ({ api }: Deps) => {
   app.get("/", async (c) => {
     const infos = await api.run(Collectors.Collectors.useSync((r) => r.all.filter((i) => i.requiresRegistration)))
     const stored = new Map(
-      (await api.run(Store.Store.use((s) => s.listRegistrations(c.get("user").uid)))).map((r) => [r.utility, r.status] as const)
+      (await api.run(Store.Store.use((s) => s.listRegistrations(c.get("userUid"))))).map((r) => [r.utility, r.status] as const)
     )
     return Serialize.send(
       c,

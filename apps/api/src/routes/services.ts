@@ -43,19 +43,19 @@ export const services = (deps: Deps) => {
   const app = new Hono<AppEnv>()
 
   app.get("/", async (c) => {
-    const list = await api.run(Store.Store.use((s) => s.listServices(c.get("user").uid)))
-    return Serialize.send(c, list.map(Serialize.service), Service.csvColumns)
+    const list = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
+    return Serialize.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
 
   app.get("/:uid", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
-    return Serialize.send(c, Serialize.service(s), Service.csvColumns)
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
+    return Serialize.send(c, Serialize.serviceFast(s), Service.csvColumns)
   })
   only(app, "/:uid", ["GET"], NOT_USED)
 
   app.get("/:uid/bills", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.sendStream(c, api, Stream.unwrap(Store.Store.useSync((st) => st.streamBills(s.uid))), billFormat)
   })
   only(app, "/:uid/bills", ["GET"], "Not used. To remove the billing history of a service, use /api/services/<uid>/reset.")
@@ -68,7 +68,7 @@ export const services = (deps: Deps) => {
       throw invalidField("direction", `"direction" must be "delivered" (energy from the grid, the default) or "received" (exported to the grid).`)
     }
     if (start !== undefined && end !== undefined && end < start) throw invalidField("end", "\"end\" must not be before \"start\".")
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     const query: Store.IntervalQuery = {
       flow: direction,
       ...(start === undefined ? {} : { start }),
@@ -79,7 +79,7 @@ export const services = (deps: Deps) => {
   only(app, "/:uid/intervals", ["GET"], "Not used. To remove the interval history of a service, use /api/services/<uid>/reset.")
 
   app.get("/:uid/modify", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(c, {
       help: "POST active_until (ISO 8601, or \"now\" to collect once and stop) and/or update_data to /api/services/<uid>/modify.",
       docs: DOCS,
@@ -93,7 +93,7 @@ export const services = (deps: Deps) => {
   })
 
   app.post("/:uid/modify", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     const body = await Body.read(c)
     const raw = Body.optionalString(body, "active_until")
     let active_until: Timestamp.Micros | "now" | undefined
@@ -101,7 +101,7 @@ export const services = (deps: Deps) => {
     else active_until = Body.optionalTimestamp(body, "active_until")
     const update_data = Body.optionalBoolean(body, "update_data")
     if (typeof active_until === "number") {
-      const account = await Owned.account(api, c.get("user").uid, s.account_uid)
+      const account = await Owned.account(api, c.get("userUid"), s.account_uid)
       if (account.auth_expires !== null && active_until > account.auth_expires) {
         throw invalidField(
           "active_until",
@@ -113,13 +113,13 @@ export const services = (deps: Deps) => {
       ...(active_until === undefined ? {} : { active_until }),
       ...(update_data === undefined ? {} : { update_data })
     }))
-    const after = await Owned.service(api, c.get("user").uid, s.uid)
+    const after = await Owned.service(api, c.get("userUid"), s.uid)
     return Serialize.send(c, Serialize.service(after), Service.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/services/<uid>/modify lists the options; POST to it modifies the service.")
 
   app.get("/:uid/reset", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(
       c,
       await Confirm.issue(deps, c, "reset_service", s.uid, `POST this code as "code" to /api/services/${s.uid}/reset within 10 minutes to deactivate the service and delete all its bills and intervals.`)
@@ -127,11 +127,11 @@ export const services = (deps: Deps) => {
   })
 
   app.post("/:uid/reset", async (c) => {
-    const s = await Owned.service(api, c.get("user").uid, c.req.param("uid"))
+    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
     const body = await Body.read(c)
     await Confirm.redeem(deps, c, body, "reset_service", s.uid, `/api/services/${s.uid}/reset`)
     await api.run(Collection.resetService(s.uid))
-    const after = await Owned.service(api, c.get("user").uid, s.uid)
+    const after = await Owned.service(api, c.get("userUid"), s.uid)
     return Serialize.send(c, Serialize.service(after), Service.csvColumns)
   })
   only(app, "/:uid/reset", ["GET", "POST"], "GET /api/services/<uid>/reset for a confirmation code, then POST it to the same URL.")

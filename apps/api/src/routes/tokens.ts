@@ -18,7 +18,7 @@ export const tokens = (deps: Deps) => {
 
   app.get("/", async (c) => {
     await deps.counter.flush()
-    const list = await api.run(Store.Store.use((s) => s.listTokens(c.get("user").uid)))
+    const list = await api.run(Store.Store.use((s) => s.listTokens(c.get("userUid"))))
     return Serialize.send(c, list.map(Serialize.token), Token.csvColumns)
   })
   only(app, "/", ["GET"], "Not implemented. To create a token, use /api/tokens/new; to change or expire one, POST /api/tokens/<uid>/modify.")
@@ -45,20 +45,20 @@ export const tokens = (deps: Deps) => {
     if (!(CREATABLE as ReadonlyArray<string>).includes(type)) throw invalidField("type", "\"type\" must be \"api\", \"widget\" or \"admin\".")
     const expires = Body.optionalTimestamp(body, "expires") ?? null
     const now = Timestamp.fromMillis(api.now())
-    const { record, secret } = await api.run(Tokens.create(c.get("user").uid, { type: type as "api", expires, now }))
+    const { record, secret } = await api.run(Tokens.create(c.get("userUid"), { type: type as "api", expires, now }))
     return Serialize.send(c, { ...(Serialize.token(record) as object), token: secret })
   })
   only(app, "/new", ["GET", "POST"], "GET /api/tokens/new lists the options; POST to it (browser sessions only) creates a token.")
 
   app.get("/:uid", async (c) => {
     await deps.counter.flush()
-    const t = await Owned.token(api, c.get("user").uid, c.req.param("uid"))
+    const t = await Owned.token(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(c, Serialize.token(t), Token.csvColumns)
   })
   only(app, "/:uid", ["GET"], "Not implemented. To create a token, use /api/tokens/new; to change or expire one, POST /api/tokens/<uid>/modify (an expires in the past invalidates it).")
 
   app.get("/:uid/modify", async (c) => {
-    const t = await Owned.token(api, c.get("user").uid, c.req.param("uid"))
+    const t = await Owned.token(api, c.get("userUid"), c.req.param("uid"))
     return Serialize.send(c, {
       help: "POST expires to /api/tokens/<uid>/modify; a time in the past expires the token at once.",
       docs: "/api/docs#tokens",
@@ -69,7 +69,7 @@ export const tokens = (deps: Deps) => {
   })
 
   app.post("/:uid/modify", async (c) => {
-    const t = await Owned.token(api, c.get("user").uid, c.req.param("uid"))
+    const t = await Owned.token(api, c.get("userUid"), c.req.param("uid"))
     const body = await Body.read(c)
     for (const field of ["portal", "company_name", "company_email", "button", "logo", "after_email", "after_redirect"]) {
       if (body[field] !== undefined) {
@@ -79,7 +79,7 @@ export const tokens = (deps: Deps) => {
     const expires = Body.optionalTimestamp(body, "expires")
     if (expires !== undefined) await api.run(Store.Store.use((s) => s.updateTokenExpiry(t.uid, expires)))
     await deps.counter.flush()
-    const after = await Owned.token(api, c.get("user").uid, t.uid)
+    const after = await Owned.token(api, c.get("userUid"), t.uid)
     return Serialize.send(c, Serialize.token(after), Token.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/tokens/<uid>/modify lists the options; POST to it changes or expires the token.")

@@ -80,20 +80,24 @@ export const signup = (deps: Deps) => {
 export const users = (deps: Deps) => {
   const { api } = deps
   const app = new Hono<AppEnv>()
-  const own = (c: { get: (k: "user") => Store.UserRecord }, uid: string) => {
-    const user = c.get("user")
-    if (user.uid !== uid) throw new ApiError(404, "not_found", "No user with that uid.")
+  const load = async (userUid: string) => {
+    const user = await api.run(Store.Store.use((s) => s.getUser(userUid)))
+    if (!user) throw new ApiError(404, "not_found", "No user with that uid.")
     return user
   }
+  const own = (c: { get: (k: "userUid") => string }, uid: string) => {
+    if (c.get("userUid") !== uid) throw new ApiError(404, "not_found", "No user with that uid.")
+    return load(uid)
+  }
 
-  app.get("/", (c) => Serialize.send(c, [Serialize.user(c.get("user"))], User.csvColumns))
+  app.get("/", async (c) => Serialize.send(c, [Serialize.user(await load(c.get("userUid")))], User.csvColumns))
   only(app, "/", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
 
-  app.get("/:uid", (c) => Serialize.send(c, Serialize.user(own(c, c.req.param("uid"))), User.csvColumns))
+  app.get("/:uid", async (c) => Serialize.send(c, Serialize.user(await own(c, c.req.param("uid"))), User.csvColumns))
   only(app, "/:uid", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
 
-  app.get("/:uid/modify", (c) => {
-    const user = own(c, c.req.param("uid"))
+  app.get("/:uid/modify", async (c) => {
+    const user = await own(c, c.req.param("uid"))
     return Serialize.send(c, {
       help: "POST password (your current one) and the fields to change to /api/users/<uid>/modify.",
       docs: "/api/docs#users",
@@ -109,7 +113,7 @@ export const users = (deps: Deps) => {
   })
 
   app.post("/:uid/modify", async (c) => {
-    const user = own(c, c.req.param("uid"))
+    const user = await own(c, c.req.param("uid"))
     const body = await Body.read(c)
     const password = Body.requiredString(body, "password", "\"password\" (your current password) is required to change user settings.")
     if (!(await Passwords.verify(password, user.password_hash))) {
