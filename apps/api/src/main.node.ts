@@ -17,59 +17,70 @@ import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
 const env = process.env
 const log = (line: string) => console.log(line)
 
-const port = Number(env["PORT"] ?? "3000")
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env["PORT"]}"`)
-const host = env["HOST"] ?? "127.0.0.1"
-const leaseMs = Number(env["METERBRIDGE_WORKER_LEASE_MS"] ?? "60000")
-const pollMs = Number(env["METERBRIDGE_WORKER_POLL_MS"] ?? "1000")
+const main = async () => {
+  const port = Number(env["PORT"] ?? "3000")
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env["PORT"]}"`)
+  const host = env["HOST"] ?? "127.0.0.1"
+  const leaseMs = Number(env["METERBRIDGE_WORKER_LEASE_MS"] ?? "60000")
+  const pollMs = Number(env["METERBRIDGE_WORKER_POLL_MS"] ?? "1000")
 
-const target = parseDatabaseUrl(env["DATABASE_URL"])
-const db = await openStore(target)
-await db.migrate()
-const secretKey = loadSecretKey(env, log)
-const vault = await Effect.runPromise(Vault.make(secretKey))
+  const target = parseDatabaseUrl(env["DATABASE_URL"])
+  const db = await openStore(target)
+  await db.migrate()
+  const secretKey = loadSecretKey(env, log)
+  const vault = await Effect.runPromise(Vault.make(secretKey))
 
-// The app needs the bound port (PORT=0 picks one), so the server answers 503 for the instant before it exists.
-let handler: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 })
-const server = serve({ fetch: (request) => handler(request), port, hostname: host })
-await new Promise<void>((resolve) => server.once("listening", () => resolve()))
-const address = server.address()
-const actualPort = typeof address === "object" && address ? address.port : port
-const publicBaseUrl = (env["METERBRIDGE_PUBLIC_URL"] ?? `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`).replace(/\/$/, "")
+  // The app needs the bound port (PORT=0 picks one), so the server answers 503 for the instant before it exists.
+  let handler: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 })
+  const server = serve({ fetch: (request) => handler(request), port, hostname: host })
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", () => resolve())
+    server.once("error", (e) => reject(new Error(`cannot listen on ${host}:${port}: ${e.message}`)))
+  })
+  const address = server.address()
+  const actualPort = typeof address === "object" && address ? address.port : port
+  const publicBaseUrl = (env["METERBRIDGE_PUBLIC_URL"] ?? `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`).replace(/\/$/, "")
 
-const registered = AppCollectors.build({ publicBaseUrl, env })
-const context = Context.make(Store.Store, db.store).pipe(
-  Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
-  Context.add(Vault.Vault, vault)
-)
-const { app, flush } = createApp(
-  { context, config: { signingKey: signingKeyFrom(secretKey), rateLimit: Number(env["METERBRIDGE_RATE_LIMIT"] ?? "50"), publicBaseUrl, log } },
-  { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
-)
-handler = app.fetch
+  const registered = AppCollectors.build({ publicBaseUrl, env })
+  const context = Context.make(Store.Store, db.store).pipe(
+    Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
+    Context.add(Vault.Vault, vault)
+  )
+  const { app, flush } = createApp(
+    { context, config: { signingKey: signingKeyFrom(secretKey), rateLimit: Number(env["METERBRIDGE_RATE_LIMIT"] ?? "50"), publicBaseUrl, log } },
+    { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
+  )
+  handler = app.fetch
 
-const first = await Effect.runPromise(Effect.provideContext(
-  bootstrap({ email: env["METERBRIDGE_ADMIN_EMAIL"] ?? DEFAULT_ADMIN_EMAIL, token: env["METERBRIDGE_BOOTSTRAP_TOKEN"], nowMs: Date.now() }),
-  context
-))
-if (first) {
-  log(`Empty database: created the user ${first.user.email}. Its API token (shown once):`)
-  log(first.secret)
+  const first = await Effect.runPromise(Effect.provideContext(
+    bootstrap({ email: env["METERBRIDGE_ADMIN_EMAIL"] ?? DEFAULT_ADMIN_EMAIL, token: env["METERBRIDGE_BOOTSTRAP_TOKEN"], nowMs: Date.now() }),
+    context
+  ))
+  if (first) {
+    log(`Empty database: created the user ${first.user.email}. Its API token (shown once):`)
+    log(first.secret)
+  }
+
+  const worker = Effect.runFork(Effect.provideContext(Worker.run({ leaseMs, pollMs }), context))
+  log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${registered.map((r) => r.collector.info.utility).join(", ")})`)
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log(`${signal}: shutting down`)
+    await Effect.runPromise(Fiber.interrupt(worker))
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await flush()
+    await db.close()
+    process.exit(0)
+  }
+  process.on("SIGINT", () => void shutdown("SIGINT"))
+  process.on("SIGTERM", () => void shutdown("SIGTERM"))
 }
 
-const worker = Effect.runFork(Effect.provideContext(Worker.run({ leaseMs, pollMs }), context))
-log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${registered.map((r) => r.collector.info.utility).join(", ")})`)
-
-let stopping = false
-const shutdown = async (signal: string) => {
-  if (stopping) return
-  stopping = true
-  log(`${signal}: shutting down`)
-  await Effect.runPromise(Fiber.interrupt(worker))
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  await flush()
-  await db.close()
-  process.exit(0)
-}
-process.on("SIGINT", () => void shutdown("SIGINT"))
-process.on("SIGTERM", () => void shutdown("SIGTERM"))
+main().catch((e: unknown) => {
+  // Configuration and startup problems (bad DATABASE_URL, key, port in use) get one clear line, not a stack.
+  console.error(`meterbridge: cannot start: ${e instanceof Error ? e.message : String(e)}`)
+  process.exit(1)
+})
