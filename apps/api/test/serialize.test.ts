@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { parse } from "csv-parse/sync"
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import * as Serialize from "../src/Serialize.ts"
@@ -192,6 +192,5 @@ describe("streaming", () => {
     const [s] = (await (await h.request("/api/services.json", { token: a.token })).json()) as Array<{ uid: string }>
     const res = await h.request(`/api/services/${s!.uid}/intervals.json`, { token: a.token })
     await expect(res.text()).rejects.toBeDefined()
-    void Effect
   })
 })
