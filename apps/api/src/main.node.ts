@@ -17,12 +17,21 @@ import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
 const env = process.env
 const log = (line: string) => console.log(line)
 
+/** An integer setting from the environment, within bounds, or a clear error naming it. */
+const intEnv = (name: string, fallback: number, min: number, max: number): number => {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === "") return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  return n
+}
+
 const main = async () => {
-  const port = Number(env["PORT"] ?? "3000")
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env["PORT"]}"`)
+  const port = intEnv("PORT", 3000, 0, 65535)
   const host = env["HOST"] ?? "127.0.0.1"
-  const leaseMs = Number(env["METERBRIDGE_WORKER_LEASE_MS"] ?? "60000")
-  const pollMs = Number(env["METERBRIDGE_WORKER_POLL_MS"] ?? "1000")
+  const leaseMs = intEnv("METERBRIDGE_WORKER_LEASE_MS", 60_000, 100, 86_400_000)
+  const pollMs = intEnv("METERBRIDGE_WORKER_POLL_MS", 1_000, 10, 3_600_000)
+  const rateLimit = intEnv("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000)
 
   const target = parseDatabaseUrl(env["DATABASE_URL"])
   const db = await openStore(target)
@@ -47,7 +56,7 @@ const main = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app, flush } = createApp(
-    { context, config: { signingKey: signingKeyFrom(secretKey), rateLimit: Number(env["METERBRIDGE_RATE_LIMIT"] ?? "50"), publicBaseUrl, log } },
+    { context, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch
