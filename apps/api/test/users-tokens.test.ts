@@ -99,7 +99,19 @@ describe("tokens", () => {
     expect(JSON.parse(text)).toEqual([
       { uid: a.tokenUid, type: "api", created: expect.any(String), expires: null, user_uid: a.uid, request_count: 1, signup_count: 0 }
     ])
-    expect((await h.request(`/api/tokens/${b.tokenUid}.json`, { token: a.token })).status).toBe(404)
+    for (const [method, suffix] of [["GET", ""], ["GET", "/modify"], ["POST", "/modify"]] as const) {
+      const init = { method, token: a.token, ...(method === "POST" ? { json: { expires: "2020-01-01T00:00:00Z" } } : {}) }
+      const foreign = await h.request(`/api/tokens/${b.tokenUid}${suffix}.json`, init)
+      const missing = await h.request(`/api/tokens/00000000000000000000000000000000${suffix}.json`, init)
+      expect(foreign.status).toBe(404)
+      expect(await foreign.text()).toBe(await missing.text())
+    }
+    // B's token was not expired by A's attempt.
+    expect((await h.request("/api/users.json", { token: b.token })).status).toBe(200)
+    for (const suffix of ["", "/modify"]) {
+      const foreign = await h.request(`/api/users/${b.uid}${suffix}.json`, { token: a.token })
+      expect(foreign.status).toBe(404)
+    }
   })
 
   it("POST /tokens/new answers 403 explaining browser sessions and the CLI", async () => {
