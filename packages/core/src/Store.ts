@@ -130,6 +130,17 @@ export interface StoreShape {
   readonly getUser: (uid: string) => Effect.Effect<UserRecord | undefined, StoreError>
   readonly findUserByEmail: (email: string) => Effect.Effect<UserRecord | undefined, StoreError>
   readonly countUsers: Effect.Effect<number, StoreError>
+  /** Every user, ordered by created then uid (operator listings). */
+  readonly listUsers: Effect.Effect<ReadonlyArray<UserRecord>, StoreError>
+  /**
+   * Changes the user's email and/or password hash (fields left out stay as they
+   * are). Conflict, changing nothing, when the email belongs to another user
+   * (compared exactly, as `findUserByEmail` does). An unknown uid changes nothing.
+   */
+  readonly updateUser: (
+    uid: string,
+    patch: { readonly email?: string; readonly password_hash?: string | null }
+  ) => Effect.Effect<void, StoreError | Conflict>
   readonly createToken: (token: TokenRecord) => Effect.Effect<void, StoreError | Conflict>
   readonly findTokenBySecretHash: (hash: string) => Effect.Effect<TokenRecord | undefined, StoreError>
   readonly getToken: (uid: string) => Effect.Effect<TokenRecord | undefined, StoreError>

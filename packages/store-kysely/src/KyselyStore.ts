@@ -94,6 +94,18 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         .pipe(Effect.map((r) => r && Rows.user(r))),
     countUsers: query("countUsers", () => db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow())
       .pipe(Effect.map((r) => Number(r.n))),
+    listUsers: query("listUsers", () => db.selectFrom("users").selectAll().orderBy("created").orderBy("uid").execute())
+      .pipe(Effect.map((rows) => rows.map(Rows.user))),
+    updateUser: (uid, patch) => {
+      const set = {
+        ...(patch.email === undefined ? {} : { email: patch.email }),
+        ...(patch.password_hash === undefined ? {} : { password_hash: patch.password_hash })
+      }
+      if (Object.keys(set).length === 0) return Effect.void
+      // The unique email column decides the conflict: no window between a check and the write.
+      return insertUnique("updateUser", `Email ${patch.email} is already taken`, () =>
+        db.updateTable("users").set(set).where("uid", "=", uid).execute()).pipe(Effect.asVoid)
+    },
     createToken: (token) =>
       insertUnique("createToken", `Token ${token.uid} or its secret already exists`, () =>
         db.insertInto("tokens").values({ ...token }).execute()).pipe(Effect.asVoid),

@@ -177,6 +177,56 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.strictEqual(await run(store.countUsers), 1)
       })
 
+      it("updates a user's email and password hash; the old email no longer finds them", async () => {
+        const store = await fresh()
+        const u1 = { ...user("u1", "old@example.com"), password_hash: "scrypt$old" }
+        await run(store.createUser(u1))
+        await run(store.createUser(user("u2")))
+        await run(store.updateUser("u1", { email: "new@example.com" }))
+        const moved = { ...u1, email: "new@example.com" }
+        assert.deepStrictEqual(await run(store.getUser("u1")), moved)
+        assert.deepStrictEqual(await run(store.findUserByEmail("new@example.com")), moved)
+        assert.strictEqual(await run(store.findUserByEmail("old@example.com")), undefined)
+        await run(store.updateUser("u1", { password_hash: "scrypt$new" }))
+        assert.deepStrictEqual(await run(store.getUser("u1")), { ...moved, password_hash: "scrypt$new" })
+        await run(store.updateUser("u1", { email: "new@example.com", password_hash: null }))
+        assert.deepStrictEqual(await run(store.getUser("u1")), { ...moved, password_hash: null }, "keeping one's own email is no conflict")
+        await run(store.updateUser("u1", {}))
+        assert.deepStrictEqual(await run(store.getUser("u1")), { ...moved, password_hash: null })
+        assert.deepStrictEqual(await run(store.getUser("u2")), user("u2"))
+        await run(store.createUser(user("u3", "old@example.com")))
+        assert.deepStrictEqual(await run(store.findUserByEmail("old@example.com")), user("u3", "old@example.com"), "the old email is free again")
+      })
+
+      it("refuses another user's email with Conflict and changes nothing", async () => {
+        const store = await fresh()
+        const u1 = { ...user("u1"), password_hash: "scrypt$old" }
+        await run(store.createUser(u1))
+        await run(store.createUser(user("u2")))
+        const error = await failure(store.updateUser("u1", { email: "u2@example.com", password_hash: "scrypt$new" }))
+        assert.strictEqual(error._tag, "Conflict")
+        assert.deepStrictEqual(await run(store.getUser("u1")), u1)
+        assert.deepStrictEqual(await run(store.findUserByEmail("u1@example.com")), u1)
+        assert.deepStrictEqual(await run(store.findUserByEmail("u2@example.com")), user("u2"))
+      })
+
+      it("updating an unknown user changes nothing", async () => {
+        const store = await fresh()
+        await run(store.createUser(user("u1")))
+        await run(store.updateUser("nope", { email: "nope@example.com", password_hash: "scrypt$x" }))
+        assert.strictEqual(await run(store.getUser("nope")), undefined)
+        assert.strictEqual(await run(store.findUserByEmail("nope@example.com")), undefined)
+        assert.deepStrictEqual(await run(store.listUsers), [user("u1")])
+      })
+
+      it("lists every user by creation time, then uid", async () => {
+        const store = await fresh()
+        assert.deepStrictEqual(await run(store.listUsers), [])
+        const at = (uid: string, created: number) => ({ ...user(uid), created })
+        for (const u of [at("ua", T0 + 2), at("uc", T0), at("ud", T0 + 1), at("ub", T0)]) await run(store.createUser(u))
+        assert.deepStrictEqual(await run(store.listUsers), [at("ub", T0), at("uc", T0), at("ud", T0 + 1), at("ua", T0 + 2)])
+      })
+
       it("stores tokens by secret hash, lists a user's own, updates expiry and request counts", async () => {
         const store = await fresh()
         await run(store.createUser(user("u1")))

@@ -43,7 +43,8 @@ describe("Store suite catches broken stores", () => {
     ["claim-without-lease", "two concurrent claimers never get the same job"],
     ["delete-without-cascade", "deleteAccount removes its services, bills, intervals and jobs, and nothing of other accounts"],
     ["half-written-batch", "a batch failing midway writes nothing, not even its valid rows"],
-    ["end-inclusive", "streams in start order with start inclusive and end exclusive"]
+    ["end-inclusive", "streams in start order with start inclusive and end exclusive"],
+    ["update-half-applied", "refuses another user's email with Conflict and changes nothing"]
   ])("mutant %s fails: %s", (mutant, expected) => {
     assert.include(failed, `Store (mutant ${mutant}) > ${expected}`)
   })

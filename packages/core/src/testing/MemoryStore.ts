@@ -173,6 +173,24 @@ export const make = (): StoreShape => {
     getUser: (uid) => Effect.sync(() => users.get(uid)),
     findUserByEmail: (email) => Effect.sync(() => [...users.values()].find((u) => u.email === email)),
     countUsers: Effect.sync(() => users.size),
+    listUsers: Effect.sync(() => [...users.values()].sort(byCreated)),
+    updateUser: (uid, patch) =>
+      Effect.suspend(() => {
+        const user = users.get(uid)
+        if (user === undefined) return Effect.void
+        const email = patch.email
+        if (email !== undefined) {
+          for (const u of users.values()) {
+            if (u.uid !== uid && u.email === email) return Effect.fail(new Conflict({ message: `Email ${email} is already taken` }))
+          }
+        }
+        users.set(uid, {
+          ...user,
+          ...(email === undefined ? {} : { email }),
+          ...(patch.password_hash === undefined ? {} : { password_hash: patch.password_hash })
+        })
+        return Effect.void
+      }),
     createToken: (token) =>
       Effect.suspend(() => {
         if (tokens.has(token.uid)) return Effect.fail(new Conflict({ message: `Token ${token.uid} already exists` }))

@@ -33,6 +33,15 @@ const mutants: Record<string, (s: Store.StoreShape) => Store.StoreShape> = {
         (result) => s.upsertIntervals(rows).pipe(Effect.as(result))
       )
   }),
+  // Saves the password hash before finding the email taken: a failed update half-applied.
+  "update-half-applied": (s) => ({
+    ...s,
+    updateUser: (uid, patch) =>
+      Effect.flatMap(
+        s.updateUser(uid, patch.password_hash === undefined ? {} : { password_hash: patch.password_hash }),
+        () => s.updateUser(uid, patch.email === undefined ? {} : { email: patch.email })
+      )
+  }),
   // Serves the filter's end bound inclusively.
   "end-inclusive": (s) => ({
     ...s,
