@@ -68,6 +68,15 @@ const tlsFrom = (env: CollectorsConfig["env"], prefix: string) => {
 
 const callback = (cfg: CollectorsConfig) => `${cfg.publicBaseUrl}/api/oauth/callback`
 
+const DAY_MS = 86_400_000
+/** A calendar day `daysAgo` before today (UTC), for sandboxes whose data should end now rather than at a fixed date. */
+const dayBefore = (daysAgo: number) => {
+  const d = new Date(Date.now() - daysAgo * DAY_MS)
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), iso: d.toISOString().slice(0, 10) }
+}
+/** Green Button sandboxes in test mode serve the last 400 days, so a new account sees recent data. */
+const recentGreenButton = { from: dayBefore(399).iso, days: 400 }
+
 export const registrations: ReadonlyArray<Registration> = [
   { folder: "adapter-demo", utility: "DEMO", make: (cfg) => sandboxed(cfg, "demo", DemoSandbox.makeSandbox(), (baseUrl, fetch) => DemoCollector.make({ baseUrl, fetch })) },
   {
@@ -76,7 +85,7 @@ export const registrations: ReadonlyArray<Registration> = [
     make: (cfg) => {
       const live = credentials(cfg.env, "PGE", ["CLIENT_ID", "CLIENT_SECRET"])
       if (live) return { collector: PgeCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "PGE") }) }
-      return sandboxed(cfg, "pge", PgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/pge` }), (baseUrl, fetch) =>
+      return sandboxed(cfg, "pge", PgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/pge`, customers: PgeSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         PgeCollector.make({ baseUrl, fetch, clientId: PgeSandbox.SANDBOX_CLIENT_ID, clientSecret: PgeSandbox.SANDBOX_CLIENT_SECRET }))
     }
   },
@@ -86,7 +95,7 @@ export const registrations: ReadonlyArray<Registration> = [
     make: (cfg) => {
       const live = credentials(cfg.env, "SCE", ["CLIENT_ID", "CLIENT_SECRET"])
       if (live) return { collector: SceCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "SCE") }) }
-      return sandboxed(cfg, "sce", SceSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sce` }), (baseUrl, fetch) =>
+      return sandboxed(cfg, "sce", SceSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sce`, customers: SceSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         SceCollector.make({ baseUrl, fetch, clientId: SceSandbox.SANDBOX_CLIENT_ID, clientSecret: SceSandbox.SANDBOX_CLIENT_SECRET }))
     }
   },
@@ -106,7 +115,7 @@ export const registrations: ReadonlyArray<Registration> = [
           })
         }
       }
-      return sandboxed(cfg, "sdge", SdgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sdge` }), (baseUrl, fetch) =>
+      return sandboxed(cfg, "sdge", SdgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sdge`, customers: SdgeSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         SdgeCollector.make({ baseUrl, fetch, clientId: SdgeSandbox.SANDBOX_CLIENT_ID, clientSecret: SdgeSandbox.SANDBOX_CLIENT_SECRET }))
     }
   },
@@ -120,7 +129,12 @@ export const registrations: ReadonlyArray<Registration> = [
           collector: SmtCollector.make({ baseUrl: cfg.env["SMT_BASE_URL"] ?? "https://services.smartmetertexas.net", username: live.USERNAME, password: live.PASSWORD, requestorId: live.REQUESTOR_ID, duns: live.DUNS, ...tlsFrom(cfg.env, "SMT") })
         }
       }
-      return sandboxed(cfg, "smt", SmtSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/smt` }), (baseUrl, fetch, sandbox) =>
+      return sandboxed(cfg, "smt", SmtSandbox.makeSandbox({
+        publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/smt`,
+        // SMT keeps 24 months; in test mode the data runs up to yesterday.
+        firstDate: dayBefore(730),
+        lastDate: dayBefore(1)
+      }), (baseUrl, fetch, sandbox) =>
         SmtCollector.make({ baseUrl, fetch, username: sandbox.username, password: sandbox.password, requestorId: sandbox.requestorId, duns: sandbox.duns }))
     }
   }
