@@ -57,7 +57,7 @@ const endpoints: ReadonlyArray<readonly [string, string, ReadonlyArray<Endpoint>
     { method: "GET", path: "/api/users/<uid>", text: "Your User (anyone else's is 404)." },
     { method: "POST", path: "/api/users/<uid>", text: "Not implemented: use /api/users/<uid>/modify." },
     { method: "GET", path: "/api/users/<uid>/modify", text: "The fields that can change." },
-    { method: "POST", path: "/api/users/<uid>/modify", text: "`password` (current, required), `email`, `new_password` + `new_password_confirm`." }
+    { method: "POST", path: "/api/users/<uid>/modify", text: "`password` (current, required), `email`, `new_password` + `new_password_confirm`; returns the user. 403 for a wrong password, 409 for a taken email; `allow_owner` (sub-users) is not supported (400)." }
   ]],
   ["Tokens", "endpoints-tokens", [
     { method: "GET", path: "/api/tokens", text: "Your Tokens." },

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
 import * as Invites from "../src/Invites.ts"
+import * as Passwords from "../src/Passwords.ts"
 import * as Tokens from "../src/Tokens.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T
@@ -85,6 +86,93 @@ describe("users", () => {
     expect(await json(none)).toMatchObject({ field: "password" })
     const wrong = await h.request(`/api/users/${a.uid}/modify.json`, { method: "POST", token: a.token, json: { password: "guess", email: "x@example.com" } })
     expect(wrong.status).toBe(403)
+  })
+})
+
+describe("user modify", () => {
+  const OLD = "the old password 1"
+  const NEW = "the new password 2"
+  /** A user signed up with password OLD (the harness's users have none). */
+  const withPassword = async (h: H.Harness, email: string) => {
+    const a = await h.addUser(email)
+    await h.run(h.store.updateUser(a.uid, { password_hash: await Passwords.hash(OLD) }))
+    return a
+  }
+  const modify = (h: H.Harness, a: { uid: string; token: string }, fields: Record<string, string>) =>
+    h.request(`/api/users/${a.uid}/modify.json`, { method: "POST", token: a.token, form: fields })
+
+  it("changes email and password with the current password; the old ones stop working", async () => {
+    const h = await H.make()
+    const a = await withPassword(h, "a@example.com")
+    const res = await modify(h, a, { password: OLD, email: "  New@Example.COM ", new_password: NEW, new_password_confirm: NEW })
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ uid: a.uid, email: "new@example.com", password: "****", created: expect.stringMatching(/\+00:00$/) })
+    const stored = (await h.run(h.store.getUser(a.uid)))!
+    expect(stored.email).toBe("new@example.com")
+    expect(await Passwords.verify(NEW, stored.password_hash)).toBe(true)
+    expect(await Passwords.verify(OLD, stored.password_hash)).toBe(false)
+    expect(await h.run(h.store.findUserByEmail("a@example.com"))).toBeUndefined()
+    expect(await json(h.request("/api/users.json", { token: a.token }))).toEqual([expect.objectContaining({ email: "new@example.com" })])
+
+    const stale = await modify(h, a, { password: OLD, email: "third@example.com" })
+    expect(stale.status).toBe(403)
+    expect(await json(stale)).toMatchObject({ error: "wrong_password" })
+    const emailOnly = await modify(h, a, { password: NEW, email: "third@example.com" })
+    expect(await json(emailOnly)).toMatchObject({ email: "third@example.com" })
+    expect(await Passwords.verify(NEW, (await h.run(h.store.getUser(a.uid)))!.password_hash)).toBe(true)
+  })
+
+  it("refuses bad input with a 400 naming the field, and changes nothing", async () => {
+    const h = await H.make()
+    const a = await withPassword(h, "a@example.com")
+    const before = await h.run(h.store.getUser(a.uid))
+    const cases: Array<[Record<string, string>, string, string]> = [
+      [{ password: OLD, allow_owner: "some-admin-token" }, "allow_owner", "not supported"],
+      [{ password: OLD, email: "not an email" }, "email", "not an email address"],
+      [{ password: OLD, new_password: NEW }, "new_password_confirm", "required"],
+      [{ password: OLD, new_password: NEW, new_password_confirm: `${NEW}!` }, "new_password_confirm", "does not match"],
+      [{ password: OLD, new_password: "short", new_password_confirm: "short" }, "new_password", "at least 10 characters"],
+      [{ password: OLD, new_password_confirm: NEW }, "new_password", "new_password"],
+      [{ email: "x@example.com" }, "password", "required"]
+    ]
+    for (const [fields, field, message] of cases) {
+      const res = await modify(h, a, fields)
+      expect(res.status, JSON.stringify(fields)).toBe(400)
+      const body = await json<{ error: string; message: string; field: string }>(res)
+      expect(body, JSON.stringify(fields)).toMatchObject({ field, error: expect.stringMatching(/^(invalid|missing)_field$/) })
+      expect(body.message).toContain(message)
+    }
+    expect(await h.run(h.store.getUser(a.uid))).toEqual(before)
+  })
+
+  it("refuses a wrong current password, or a user who has none, with 403", async () => {
+    const h = await H.make()
+    const a = await withPassword(h, "a@example.com")
+    const before = await h.run(h.store.getUser(a.uid))
+    const wrong = await modify(h, a, { password: NEW, email: "x@example.com", new_password: NEW, new_password_confirm: NEW })
+    expect(wrong.status).toBe(403)
+    expect(await json(wrong)).toEqual({ error: "wrong_password", message: "The current password is not correct." })
+    expect(await h.run(h.store.getUser(a.uid))).toEqual(before)
+    const tokenOnly = await h.addUser("t@example.com")
+    const none = await modify(h, tokenOnly, { password: OLD, email: "y@example.com" })
+    expect(none.status).toBe(403)
+    expect((await json<{ message: string }>(none)).message).toContain("no password")
+    expect((await h.run(h.store.getUser(tokenOnly.uid)))!.email).toBe("t@example.com")
+  })
+
+  it("answers 409 for another user's email (in any case) and keeps both users as they were", async () => {
+    const h = await H.make()
+    const a = await withPassword(h, "a@example.com")
+    const b = await h.addUser("b@example.com")
+    const before = await h.run(h.store.getUser(a.uid))
+    const taken = await modify(h, a, { password: OLD, email: "B@Example.com", new_password: NEW, new_password_confirm: NEW })
+    expect(taken.status).toBe(409)
+    expect(await json(taken)).toMatchObject({ error: "conflict", field: "email" })
+    expect(await h.run(h.store.getUser(a.uid))).toEqual(before)
+    expect((await h.run(h.store.findUserByEmail("b@example.com")))!.uid).toBe(b.uid)
+    const own = await modify(h, a, { password: OLD, email: "A@example.com" })
+    expect(own.status).toBe(200)
+    expect(await json(own)).toMatchObject({ uid: a.uid, email: "a@example.com" })
   })
 })
 

@@ -115,20 +115,25 @@ export const users = (deps: Deps) => {
   app.post("/:uid/modify", async (c) => {
     const user = await own(c, c.req.param("uid"))
     const body = await Body.read(c)
+    // Cheap input checks first, then the (deliberately slow) password check, then the write.
     const password = Body.requiredString(body, "password", "\"password\" (your current password) is required to change user settings.")
-    if (!(await Passwords.verify(password, user.password_hash))) {
-      throw forbidden("wrong_password", user.password_hash === null
-        ? "This user has no password yet; an operator sets one with `meterbridge users create --email <email> --password`."
-        : "The current password is not correct.")
-    }
     if (Body.optionalString(body, "allow_owner") !== undefined) {
-      throw invalidField("allow_owner", "Sub-users are not supported by Meterbridge.")
+      throw invalidField("allow_owner", "\"allow_owner\" is not supported: Meterbridge has no sub-users.")
     }
     const emailRaw = Body.optionalString(body, "email")
     const email = emailRaw === undefined ? undefined : normalizeEmail(emailRaw)
     if (email !== undefined) checkEmail(email, "email")
     const newPassword = Body.optionalString(body, "new_password")
-    if (newPassword !== undefined) checkNewPassword(newPassword, Body.optionalString(body, "new_password_confirm"), "new_password", "new_password_confirm")
+    const newConfirm = Body.optionalString(body, "new_password_confirm")
+    if (newPassword === undefined && newConfirm !== undefined) {
+      throw missingField("new_password", "\"new_password_confirm\" only goes with \"new_password\": send both, or neither.")
+    }
+    if (newPassword !== undefined) checkNewPassword(newPassword, newConfirm, "new_password", "new_password_confirm")
+    if (!(await Passwords.verify(password, user.password_hash))) {
+      throw forbidden("wrong_password", user.password_hash === null
+        ? "This user has no password yet; an operator sets one with `meterbridge users create --email <email> --password`."
+        : "The current password is not correct.")
+    }
     const patch: { email?: string; password_hash?: string } = {
       ...(email === undefined || email === user.email ? {} : { email }),
       ...(newPassword === undefined ? {} : { password_hash: await Passwords.hash(newPassword) })
@@ -136,14 +141,10 @@ export const users = (deps: Deps) => {
     const updated = await api.run(Effect.gen(function*() {
       const store = yield* Store.Store
       if (Object.keys(patch).length === 0) return user
-      // `updateUser` is not yet part of the core Store port; use it where a Store offers it.
-      const update = (store as unknown as { updateUser?: (uid: string, p: typeof patch) => Effect.Effect<void, Store.StoreError | Store.Conflict> }).updateUser
-      if (!update) {
-        return yield* Effect.fail(new ApiError(405, "not_supported", "This server's store cannot change users yet; ask the operator."))
-      }
-      if (patch.email && (yield* store.findUserByEmail(patch.email))) return yield* Effect.fail(conflict("A user with this email already exists."))
-      yield* update(user.uid, patch)
-      return { ...user, ...patch }
+      yield* store.updateUser(user.uid, patch).pipe(
+        Effect.catchTag("Conflict", () => Effect.fail(new ApiError(409, "conflict", "A user with this email already exists.", { field: "email" })))
+      )
+      return (yield* store.getUser(user.uid)) ?? { ...user, ...patch }
     }))
     return Serialize.send(c, Serialize.user(updated), User.csvColumns)
   })
