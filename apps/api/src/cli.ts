@@ -86,7 +86,7 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
   "tokens list": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" } } })
     const db = await open()
-    const users = values.user === undefined ? await db.listUsers() : [await userByEmail(db, values.user)]
+    const users = values.user === undefined ? await run(db, (s) => s.listUsers) : [await userByEmail(db, values.user)]
     out(["uid", "user", "type", "created", "expires", "request_count"].join("\t"))
     for (const user of users) {
       for (const t of await run(db, (s) => s.listTokens(user.uid))) {
@@ -128,7 +128,7 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
   "registrations list": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" } } })
     const db = await open()
-    const users = values.user === undefined ? await db.listUsers() : [await userByEmail(db, values.user)]
+    const users = values.user === undefined ? await run(db, (s) => s.listUsers) : [await userByEmail(db, values.user)]
     out(["user", "utility", "status"].join("\t"))
     for (const user of users) {
       for (const r of await run(db, (s) => s.listRegistrations(user.uid))) out([user.email, r.utility, r.status].join("\t"))

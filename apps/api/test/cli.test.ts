@@ -69,6 +69,10 @@ describe("meterbridge CLI", () => {
     expect(set.code).toBe(0)
     expect((await cli("registrations", "list", "--user", "reg@example.com")).stdout).toContain("reg@example.com\tSMT\tlive")
     expect((await cli("registrations", "list")).stdout).toContain("reg@example.com\tSMT\tlive")
+    // Without --user: every user's tokens, users in sign-up order.
+    const all = (await cli("tokens", "list")).stdout
+    expect(all.indexOf("\tops@example.com\t")).toBeGreaterThan(0)
+    expect(all.indexOf("\treg@example.com\t")).toBeGreaterThan(all.indexOf("\tops@example.com\t"))
 
     const db = await openStore({ kind: "sqlite", path: join(dir, "cli.db") })
     try {

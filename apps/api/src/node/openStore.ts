@@ -12,11 +12,6 @@ export interface OpenedStore {
   readonly store: Store.StoreShape
   readonly describe: string
   readonly migrate: () => Promise<void>
-  /**
-   * Every user, for operator listings. The Store port has no "all users" query
-   * (the API never needs one), so the CLI reads the users table directly.
-   */
-  readonly listUsers: () => Promise<ReadonlyArray<{ readonly uid: string; readonly email: string }>>
   readonly close: () => Promise<void>
 }
 
@@ -29,7 +24,6 @@ export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> =>
       store: KyselyStore.make(db, { dialect: "sqlite" }),
       describe: `SQLite ${target.path}`,
       migrate: async () => void (await migrate(db)),
-      listUsers: () => db.selectFrom("users").select(["uid", "email"]).orderBy("created").orderBy("uid").execute(),
       close: () => db.destroy()
     }
   }
@@ -39,7 +33,6 @@ export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> =>
     store: KyselyStore.make(db, { dialect: "postgres" }),
     describe: "PostgreSQL",
     migrate: async () => void (await migrate(db)),
-    listUsers: () => db.selectFrom("users").select(["uid", "email"]).orderBy("created").orderBy("uid").execute(),
     close: () => db.destroy()
   }
 }
