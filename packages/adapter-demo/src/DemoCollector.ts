@@ -4,7 +4,7 @@
  * also the template for credential-based adapters: `info` says what the
  * utility is, `make` wires the protocol to the Collector contract.
  */
-import { Collector, CollectorError, Timestamp } from "@meterbridge/core"
+import { Collector, CollectorError, Service, Timestamp } from "@meterbridge/core"
 import { Effect, Option, Schema, Stream } from "effect"
 
 export const info: Collector.CollectorInfo = {
@@ -55,16 +55,8 @@ const UsageWire = Schema.Struct({
   unit: Schema.Literal("Wh"),
   readings: Schema.Array(Schema.Tuple([Schema.Number, Schema.Number]))
 })
-const ServiceWire = Schema.Struct({
-  utility_service_id: Schema.String,
-  utility_tariff_name: Schema.NullOr(Schema.String),
-  utility_service_address: Schema.NullOr(Schema.String),
-  utility_billing_account: Schema.NullOr(Schema.String),
-  utility_billing_contact: Schema.NullOr(Schema.String),
-  utility_billing_address: Schema.NullOr(Schema.String),
-  utility_meter_number: Schema.NullOr(Schema.String)
-})
-const ServicesWire = Schema.Struct({ services: Schema.Array(ServiceWire) })
+/** The portal lists services with exactly the fields of `ServiceDetails`. */
+const ServicesWire = Schema.Struct({ services: Schema.Array(Service.ServiceDetails) })
 const SessionWire = Schema.Struct({ session: Schema.String })
 
 interface Credentials {

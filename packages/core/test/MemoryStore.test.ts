@@ -2,14 +2,15 @@ import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
 // core cannot depend on testkit (testkit depends on core), so the suite is imported by path.
 import * as StoreSuite from "../../testkit/src/StoreSuite.ts"
+import { Coverage } from "../src/index.ts"
 import { MemoryStore } from "../src/testing/index.ts"
 
 StoreSuite.suite("memory", async () => ({ store: MemoryStore.make(), close: async () => {} }))
 
 describe("MemoryStore", () => {
-  it("coverage merges touching and overlapping ranges and splits on a gap", () => {
-    assert.deepStrictEqual(MemoryStore.coverage([[0, 10], [10, 20], [15, 18], [21, 30]]), [[0, 20], [21, 30]])
-    assert.deepStrictEqual(MemoryStore.coverage([]), [])
+  it("Coverage merges touching and overlapping ranges and splits on a gap", () => {
+    assert.deepStrictEqual(Coverage.fromSorted([[0, 10], [10, 20], [15, 18], [21, 30]]), [[0, 20], [21, 30]])
+    assert.deepStrictEqual(Coverage.fromSorted([]), [])
   })
   it("each build of the layer is a separate, empty store", async () => {
     const { Store } = await import("../src/Store.ts")

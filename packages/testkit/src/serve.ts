@@ -12,7 +12,12 @@ export const serve = (fetch: (request: Request) => Response | Promise<Response>)
     const server = honoServe({ fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => server.close(() => done()))
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+            // Keep-alive sockets would hold close() open until they time out.
+            ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+          })
       })
     })
   })

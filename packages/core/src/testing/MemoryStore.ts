@@ -4,6 +4,7 @@
  * the collection state machine can run against it and trust the semantics.
  */
 import { Effect, Layer, Stream } from "effect"
+import * as Coverage from "../Coverage.ts"
 import type { Flow } from "../Interval.ts"
 import {
   type AccountRecord,
@@ -23,24 +24,9 @@ import {
 } from "../Store.ts"
 import type { Micros } from "../Timestamp.ts"
 
-type Range = readonly [Micros, Micros]
 
 const FLOWS: ReadonlyArray<string> = ["delivered", "received", "net"]
 const QUALITIES: ReadonlyArray<string> = ["actual", "estimated", "questionable", "edited", "derived"]
-
-/** Contiguous runs of `[start, end]` ranges sorted by start; a gap splits a run, touching or overlapping ranges merge. */
-export const coverage = (sorted: Iterable<Range>): Array<[Micros, Micros]> => {
-  const out: Array<[Micros, Micros]> = []
-  for (const [start, end] of sorted) {
-    const last = out[out.length - 1]
-    if (last !== undefined && start <= last[1]) {
-      if (end > last[1]) last[1] = end
-    } else {
-      out.push([start, end])
-    }
-  }
-  return out
-}
 
 const sameInterval = (a: IntervalRecord, b: IntervalRecord): boolean =>
   a.interval_end === b.interval_end &&
@@ -140,8 +126,8 @@ export const make = (): StoreShape => {
     if (d.summary === undefined) {
       const delivered = sortedIntervals(s.uid, "delivered")
       d.summary = {
-        bill_coverage: coverage(sortedBills(s.uid).map((b) => [b.bill_start_date, b.bill_end_date] as const)),
-        interval_coverage: coverage(delivered.map((i) => [i.interval_start, i.interval_end] as const)),
+        bill_coverage: Coverage.fromSorted(sortedBills(s.uid).map((b) => [b.bill_start_date, b.bill_end_date] as const)),
+        interval_coverage: Coverage.fromSorted(delivered.map((i) => [i.interval_start, i.interval_end] as const)),
         interval_count: delivered.length
       }
     }

@@ -6,7 +6,7 @@ import { retryAfterMs } from "../../src/connect/HttpFailure.ts"
 import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import { generate } from "../../src/sandbox/Dataset.ts"
-import { serve, type Served } from "../sandbox/serve.ts"
+import { serve, type Served } from "@meterbridge/testkit/serve"
 
 const SCOPE = "FB=1_3_4_5_13_14;IntervalDuration=3600;BlockDuration=daily;HistoryLength=63072000"
 const REDIRECT = "http://127.0.0.1:9/callback"

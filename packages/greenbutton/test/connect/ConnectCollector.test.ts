@@ -10,7 +10,7 @@ import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import { generate } from "../../src/sandbox/Dataset.ts"
 import * as Expected from "../../src/sandbox/Expected.ts"
-import { serve, type Served } from "../sandbox/serve.ts"
+import { serve, type Served } from "@meterbridge/testkit/serve"
 
 const profile: ConnectProfile = {
   info: {

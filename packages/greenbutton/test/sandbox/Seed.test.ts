@@ -7,7 +7,7 @@ import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import * as Expected from "../../src/sandbox/Expected.ts"
 import { customerFromEspi, SeedError } from "../../src/sandbox/Seed.ts"
-import { serve, type Served } from "./serve.ts"
+import { serve, type Served } from "@meterbridge/testkit/serve"
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")
 
