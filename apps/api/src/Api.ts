@@ -7,6 +7,7 @@ import { Cause, Effect, Exit, Option, Stream } from "effect"
 import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
 import { ApiError, badRequest, conflict, forbidden, internal, notFound } from "./ApiError.ts"
+import * as TokenCache from "./TokenCache.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
 
@@ -35,6 +36,8 @@ export interface Api {
   /** Runs an effect; a typed failure is thrown as the `ApiError` it maps to. */
   readonly run: <A, E>(effect: Effect.Effect<A, E, Services>) => Promise<A>
   readonly readable: <A, E>(stream: Stream.Stream<A, E, Services>, signal?: AbortSignal) => ReadableStream<A>
+  /** Tokens authenticated in the last second (see TokenCache.ts). */
+  readonly tokens: TokenCache.TokenCache
 }
 
 export const make = (runtime: ApiRuntime): Api => {
@@ -49,7 +52,8 @@ export const make = (runtime: ApiRuntime): Api => {
       throw toApiError(exit.cause, log)
     },
     readable: (stream, signal) =>
-      Stream.toReadableStreamWith(stream, runtime.context, signal === undefined ? undefined : { signal })
+      Stream.toReadableStreamWith(stream, runtime.context, signal === undefined ? undefined : { signal }),
+    tokens: TokenCache.make()
   }
 }
 

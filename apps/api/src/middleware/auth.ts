@@ -62,10 +62,14 @@ async (c, next) => {
       headers: { "Retry-After": String(wait) }
     })
   }
-  const now = api.now() * 1000
-  // One query per request: a token's user always exists (users are never deleted), so it is not loaded here.
-  const token = await api.run(Store.Store.use((store) => store.findTokenBySecretHash(hash)))
-  if (!token || (token.expires !== null && token.expires <= now)) throw unauthorized()
+  const nowMs = api.now()
+  // At most one query per request (none within a second of the last): a token's user always exists, so it is not loaded.
+  let token = api.tokens.get(hash, nowMs)
+  if (token === undefined) {
+    token = await api.run(Store.Store.use((store) => store.findTokenBySecretHash(hash)))
+    if (token) api.tokens.set(hash, token, nowMs)
+  }
+  if (!token || (token.expires !== null && token.expires <= nowMs * 1000)) throw unauthorized()
   c.set("token", token)
   c.set("userUid", token.user_uid)
   counter.add(token.uid)

@@ -77,7 +77,10 @@ export const tokens = (deps: Deps) => {
       }
     }
     const expires = Body.optionalTimestamp(body, "expires")
-    if (expires !== undefined) await api.run(Store.Store.use((s) => s.updateTokenExpiry(t.uid, expires)))
+    if (expires !== undefined) {
+      await api.run(Store.Store.use((s) => s.updateTokenExpiry(t.uid, expires)))
+      api.tokens.forget(t.uid)
+    }
     await deps.counter.flush()
     const after = await Owned.token(api, c.get("userUid"), t.uid)
     return Serialize.send(c, Serialize.token(after), Token.csvColumns)
