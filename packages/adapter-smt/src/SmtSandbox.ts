@@ -202,6 +202,9 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     return consentPage(c, "Request declined", `No energy data of ESIID ${a.ESIID} will be shared.`)
   })
 
+  // The sandbox's mailbox: in test mode nobody receives SMT's email, so its links are listed here (newest first).
+  app.get("/outbox", (c) => c.json([...outbox].reverse()))
+
   // The third party's side: Basic auth, optional mTLS, then faults.
   app.use("/*", async (c, next) => {
     if (c.req.method !== "POST") return next()
