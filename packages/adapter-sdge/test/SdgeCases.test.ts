@@ -1,55 +1,20 @@
-/** SDG&E behaviours beyond the shared suite: token lifecycle, throttling, overlapping collections, and its quirks. */
-import type { Collector, CollectorError } from "@meterbridge/core"
-import { playCustomer } from "@meterbridge/greenbutton/sandbox/Customer"
-import * as Expected from "@meterbridge/greenbutton/sandbox/Expected"
-import { serve, type Served } from "@meterbridge/testkit/serve"
-import { Effect, Exit, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+/** SDG&E behaviours beyond the shared suite: the Connect cases every Green Button adapter shares, and SDG&E's quirks. */
+import { connectCases, useConnectSandbox } from "@meterbridge/greenbutton/testing/ConnectCases"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
 import { SdgeCollector, SdgeSandbox } from "../src/index.ts"
 
-const context: Collector.AuthorizeContext = { accountUid: "a", callbackUrl: "http://127.0.0.1:9/api/oauth/callback", registration: "live" }
-const us = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) * 1000
-
-const failure = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
-  const exit = await Effect.runPromiseExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-  const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
-  if (reason?._tag !== "Fail") throw new Error("expected a typed failure")
-  return reason.error
-}
-const collect = <A>(s: Stream.Stream<A, CollectorError.CollectorError>) =>
-  Effect.runPromise(Stream.runCollect(s)).then((c) => Array.from(c))
-
 describe("SDG&E Green Button Connect", () => {
-  let sandbox: ReturnType<typeof SdgeSandbox.makeSandbox>
-  let served: Served
-  let collector: Collector.Collector
-
-  const authorize = async () => {
-    const pending = await Effect.runPromise(collector.authorize({}, context))
-    if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
-    const auth = await Effect.runPromise(collector.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
-    if (auth._tag !== "Authorized") throw new Error("expected Authorized")
-    return auth.grant
-  }
-
-  beforeAll(async () => {
-    sandbox = SdgeSandbox.makeSandbox({ accessTokenSeconds: 3600 })
-    served = await serve(sandbox.app.fetch)
-    collector = SdgeCollector.make({
-      baseUrl: served.url,
-      clientId: SdgeSandbox.SANDBOX_CLIENT_ID,
-      clientSecret: SdgeSandbox.SANDBOX_CLIENT_SECRET,
-      timeoutMs: 5_000
-    })
+  const h = useConnectSandbox({
+    makeSandbox: () => SdgeSandbox.makeSandbox({ accessTokenSeconds: 3600 }),
+    makeCollector: (baseUrl) =>
+      SdgeCollector.make({ baseUrl, clientId: SdgeSandbox.SANDBOX_CLIENT_ID, clientSecret: SdgeSandbox.SANDBOX_CLIENT_SECRET, timeoutMs: 5_000 })
   })
-  afterAll(async () => {
-    await served.close()
-  })
+  connectCases(h, { utility: "SDG&E", retryAfterMs: 7_000 })
 
   it("names services {account}-{meter} from each UsagePoint's delivery point", async () => {
-    const services = await Effect.runPromise(collector.listServices(await authorize()))
-    const [home] = sandbox.dataset[0]!.usagePoints
+    const services = await Effect.runPromise(h.collector.listServices(await h.authorize()))
+    const [home] = h.sandbox.dataset[0]!.usagePoints
     expect(services[0]).toEqual({
       utility_service_id: `${home!.account}-${home!.meter}`,
       utility_tariff_name: home!.tariff,
@@ -62,52 +27,6 @@ describe("SDG&E Green Button Connect", () => {
     expect(services.map((s) => s.utility_service_id)).toEqual(["0012345678-06543210", "0012345679-06543211"])
   })
 
-  it("refreshes the token after it expires and keeps collecting", async () => {
-    const grant = await authorize()
-    sandbox.faults.set("expired")
-    sandbox.faults.set(null)
-    const refreshes = () => sandbox.tokenRequests.filter((r) => r.grantType === "refresh_token").length
-    const before = refreshes()
-    const [service] = await Effect.runPromise(collector.listServices(grant))
-    expect(refreshes()).toBe(before + 1)
-    expect(service!.utility_service_id).toBe("0012345678-06543210")
-  })
-
-  it("a revoked authorization ends in AuthorizationDenied", async () => {
-    const grant = await authorize()
-    const [service] = await Effect.runPromise(collector.listServices(grant))
-    sandbox.revoke(String(grant["subscriptionUri"]).split("/").pop()!)
-    const error = await failure(Stream.runDrain(collector.collectIntervals(grant, service!, { start: us(2024, 2, 1), end: us(2024, 2, 2) })))
-    expect(error.reason).toBe("AuthorizationDenied")
-    expect(error.retryable).toBe(false)
-  })
-
-  it("429 becomes RateLimited with SDG&E's Retry-After", async () => {
-    const grant = await authorize()
-    sandbox.faults.set("rateLimited")
-    try {
-      const error = await failure(collector.listServices(grant))
-      expect(error.reason).toBe("RateLimited")
-      expect(error.retryAfterMs).toBe(7_000)
-    } finally {
-      sandbox.faults.set(null)
-    }
-  })
-
-  it("collecting overlapping windows never yields an interval twice and agrees on the overlap", async () => {
-    const grant = await authorize()
-    const [home] = await Effect.runPromise(collector.listServices(grant))
-    const key = (i: Collector.CollectedInterval) => `${i.flow}/${i.interval_start}`
-    const a = await collect(collector.collectIntervals(grant, home!, { start: us(2024, 10, 20), end: us(2024, 11, 10) }))
-    const b = await collect(collector.collectIntervals(grant, home!, { start: us(2024, 11, 1), end: us(2024, 11, 20) }))
-    for (const list of [a, b]) expect(new Set(list.map(key)).size).toBe(list.length)
-    const first = new Map(a.map((i) => [key(i), i.interval_kWh]))
-    for (const i of b) if (first.has(key(i))) expect(i.interval_kWh).toBe(first.get(key(i)))
-    const union = new Set([...a, ...b].map(key)).size
-    const whole = { start: us(2024, 10, 20), end: us(2024, 11, 20) }
-    const up = sandbox.dataset[0]!.usagePoints[0]!
-    expect(union).toBe(Expected.intervals(up, whole, "delivered").count + Expected.intervals(up, whole, "received").count)
-  })
 
   it("needs SDG&E's endpoints from configuration outside test mode", () => {
     expect(() => SdgeCollector.make({ clientId: "id", clientSecret: "secret" })).toThrow(SdgeCollector.MissingEndpoints)
