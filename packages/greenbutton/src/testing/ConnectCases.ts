@@ -5,10 +5,12 @@
  * calls `connectCases(...)` and keeps only its own quirks.
  */
 import type { Collector, CollectorError } from "@meterbridge/core"
+import type * as CollectorSuite from "@meterbridge/testkit/collector"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { playCustomer } from "../sandbox/Customer.ts"
+import type { SandboxUsagePoint } from "../sandbox/Dataset.ts"
 import type { DataCustodian } from "../sandbox/DataCustodian.ts"
 import * as Expected from "../sandbox/Expected.ts"
 
@@ -127,4 +129,39 @@ export const connectCases = (h: ConnectHarness, options: {
     const up = h.sandbox.dataset[0]!.usagePoints[0]!
     expect(union).toBe(Expected.intervals(up, whole, "delivered").count + Expected.intervals(up, whole, "received").count)
   })
+}
+
+/**
+ * The shared Collector suite's harness for a Green Button Connect adapter:
+ * its sandbox on loopback, consent played on the sandbox's page, and the
+ * expected figures read from the sandbox's own dataset.
+ */
+export const suiteHarness = async (options: {
+  readonly makeSandbox: () => DataCustodian
+  readonly makeCollector: (baseUrl: string) => Collector.Collector
+  /** How the utility names a service from its UsagePoint (SAID, `{account}-{meter}` …). */
+  readonly serviceId: (usagePoint: SandboxUsagePoint) => string
+  readonly window: Collector.DateWindow
+}): Promise<CollectorSuite.Harness> => {
+  const sandbox = options.makeSandbox()
+  const served = await serve(sandbox.app.fetch)
+  const customers = sandbox.dataset
+  return {
+    collector: options.makeCollector(served.url),
+    validAccess: {},
+    // The customer named by the hint does not exist, so at the consent page they decline.
+    invalidAccess: { utility_username: "nobody" },
+    consent: (pending) => {
+      const hint = new URL(pending.url!).searchParams.get("login_hint")
+      return playCustomer(pending.url!, { approve: hint === null || customers.some((c) => c.username === hint) })
+    },
+    window: options.window,
+    expected: {
+      services: customers.flatMap((c) => c.usagePoints.map((up) => ({ utility_service_id: options.serviceId(up) }))),
+      bills: (id, w) => Expected.bills(Expected.usagePoint(customers, id, options.serviceId), w),
+      intervals: (id, w, flow) => Expected.intervals(Expected.usagePoint(customers, id, options.serviceId), w, flow)
+    },
+    faults: sandbox.faults,
+    close: served.close
+  }
 }
