@@ -49,7 +49,7 @@ describe("serialization", () => {
   it("the hand-written Service object deep-equals the Schema's encoding", () => {
     const base: Store.ServiceView = {
       uid: "s1", user_uid: "u1", account_uid: "a1", account_auth_type: "owner", account_auth: "J", utility: "DEMO",
-      created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null,
+      created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null, ...Store.v1ServiceFields,
       utility_service_id: "1", utility_tariff_name: null, utility_service_address: "1 Main", utility_billing_account: null,
       utility_billing_contact: null, utility_billing_address: null, utility_meter_number: "M",
       bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0
