@@ -5,7 +5,7 @@
  */
 import { Stream } from "effect"
 import { Interval } from "@meterbridge/core"
-import * as Serialize from "../src/Serialize.ts"
+import * as Serialize from "../src/v1/Serialize.ts"
 import { listen, ratio, setup, YEAR_ROWS } from "./setup.ts"
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? "5")

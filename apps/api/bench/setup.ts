@@ -8,7 +8,7 @@ import { Collectors, Store, Timestamp, Vault } from "@meterbridge/core"
 import type { Hono } from "hono"
 import { createApp } from "../src/app.ts"
 import { openStore } from "../src/node/openStore.ts"
-import * as Tokens from "../src/Tokens.ts"
+import * as Tokens from "../src/shared/Tokens.ts"
 
 export const YEAR_ROWS = 365 * 96
 

@@ -6,11 +6,11 @@
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
 import { Ids, Store, Timestamp } from "@meterbridge/core"
-import * as Invites from "./Invites.ts"
+import * as Invites from "./shared/Invites.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
-import * as Passwords from "./Passwords.ts"
-import * as Tokens from "./Tokens.ts"
+import * as Passwords from "./shared/Passwords.ts"
+import * as Tokens from "./shared/Tokens.ts"
 
 const USAGE = `Usage: meterbridge <command> [options]
 

@@ -3,10 +3,10 @@ import { Context, Effect } from "effect"
 import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
-import type { Services } from "../src/Api.ts"
+import type { Services } from "../src/Runtime.ts"
 import { createApp } from "../src/app.ts"
-import * as AppCollectors from "../src/collectors.ts"
-import * as Tokens from "../src/Tokens.ts"
+import * as AppCollectors from "../src/node/collectors.ts"
+import * as Tokens from "../src/shared/Tokens.ts"
 
 export const BASE = "http://meterbridge.test"
 

@@ -3,7 +3,7 @@ import { parse } from "csv-parse/sync"
 import { Stream } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
-import * as Serialize from "../src/Serialize.ts"
+import * as Serialize from "../src/v1/Serialize.ts"
 import * as H from "./harness.ts"
 
 const row = (over: Partial<Store.IntervalRecord> = {}): Store.IntervalRecord => ({

@@ -4,7 +4,7 @@
  * compensating controls live here (no caching, no Referer, redacted logs).
  */
 import type { MiddlewareHandler } from "hono"
-import type { AppEnv } from "../AppEnv.ts"
+import type { AppEnv } from "../v1/AppEnv.ts"
 
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next()

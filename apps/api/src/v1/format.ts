@@ -4,8 +4,8 @@
  * (`stripFormatSuffix` is the app's `getPath`).
  */
 import type { MiddlewareHandler } from "hono"
-import { ApiError } from "../ApiError.ts"
-import type { AppEnv } from "../AppEnv.ts"
+import { ApiError } from "../shared/HttpError.ts"
+import type { AppEnv } from "./AppEnv.ts"
 
 export type Format = "json" | "csv"
 

@@ -6,8 +6,8 @@
 import { Cause, Effect, Exit, Option, Stream } from "effect"
 import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
-import { ApiError, badRequest, conflict, forbidden, internal, notFound } from "./ApiError.ts"
-import * as TokenCache from "./TokenCache.ts"
+import { ApiError, badRequest, conflict, forbidden, internal, notFound } from "./shared/HttpError.ts"
+import * as TokenCache from "./shared/TokenCache.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
 

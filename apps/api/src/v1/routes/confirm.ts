@@ -1,10 +1,10 @@
 /** Issuing and redeeming confirmation codes, shared by account delete and service reset. */
 import type { Context } from "hono"
 import { Store, Timestamp } from "@meterbridge/core"
-import { ApiError, badRequest, missingField } from "../ApiError.ts"
+import { ApiError, badRequest, missingField } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
-import type { Body } from "../Body.ts"
-import type { Action } from "../ConfirmationCode.ts"
+import type { Body } from "../../shared/Body.ts"
+import type { Action } from "../../shared/ConfirmationCode.ts"
 import type { Deps } from "../Deps.ts"
 
 export const issue = async (deps: Deps, c: Context<AppEnv>, action: Action, object: string, help: string) => {

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono"
 import { Timestamp } from "@meterbridge/core"
-import { ApiError, badRequest, invalidField, missingField } from "./ApiError.ts"
+import { ApiError, badRequest, invalidField, missingField } from "./HttpError.ts"
 
 export type Body = Readonly<Record<string, unknown>>
 

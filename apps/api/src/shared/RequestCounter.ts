@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
-import type { Api } from "./Api.ts"
+import type { Api } from "../Runtime.ts"
 
 export interface RequestCounter {
   readonly add: (tokenUid: string) => void

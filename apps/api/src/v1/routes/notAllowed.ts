@@ -3,7 +3,7 @@
  * endpoint to use instead, for every method the route does not serve.
  */
 import type { Context, Hono } from "hono"
-import { methodNotAllowed } from "../ApiError.ts"
+import { methodNotAllowed } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 
 /** Registers `message` as the answer to every method on `path` except those in `allow`. */

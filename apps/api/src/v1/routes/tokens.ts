@@ -1,12 +1,12 @@
 /** `/api/tokens`: your tokens, their options, and expiring them. New tokens need a browser session (or the CLI). */
 import { Hono } from "hono"
 import { Store, Timestamp, Token } from "@meterbridge/core"
-import { forbidden, invalidField } from "../ApiError.ts"
+import { forbidden, invalidField } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
-import * as Body from "../Body.ts"
+import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
 import * as Serialize from "../Serialize.ts"
-import * as Tokens from "../Tokens.ts"
+import * as Tokens from "../../shared/Tokens.ts"
 import { only } from "./notAllowed.ts"
 import * as Owned from "./owned.ts"
 

@@ -8,7 +8,7 @@ import { Schema, Stream } from "effect"
 import type { Context } from "hono"
 import { stringify } from "csv-stringify/sync"
 import { Account, Bill, Interval, Service, Store, Timestamp, Token, User } from "@meterbridge/core"
-import type { Api, Services } from "./Api.ts"
+import type { Api, Services } from "../Runtime.ts"
 import type { AppEnv } from "./AppEnv.ts"
 
 type Json = unknown

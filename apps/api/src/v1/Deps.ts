@@ -1,9 +1,9 @@
 /** What the route modules share, built once per app. */
-import type { Api } from "./Api.ts"
-import type { Signer } from "./ConfirmationCode.ts"
-import type { Csrf } from "./Csrf.ts"
-import type { RateLimiter } from "./middleware/rateLimit.ts"
-import type { RequestCounter } from "./RequestCounter.ts"
+import type { Api } from "../Runtime.ts"
+import type { Signer } from "../shared/ConfirmationCode.ts"
+import type { Csrf } from "../shared/Csrf.ts"
+import type { RateLimiter } from "../shared/rateLimit.ts"
+import type { RequestCounter } from "../shared/RequestCounter.ts"
 
 export interface Deps {
   readonly api: Api

@@ -6,11 +6,11 @@
  */
 import type { MiddlewareHandler } from "hono"
 import { Store } from "@meterbridge/core"
-import type { Api } from "../Api.ts"
-import { ApiError, badRequest, unauthorized } from "../ApiError.ts"
-import type { AppEnv } from "../AppEnv.ts"
-import type { RequestCounter } from "../RequestCounter.ts"
-import * as TokenSecret from "../TokenSecret.ts"
+import type { Api } from "../Runtime.ts"
+import { ApiError, badRequest, unauthorized } from "./HttpError.ts"
+import type { AppEnv } from "../v1/AppEnv.ts"
+import type { RequestCounter } from "./RequestCounter.ts"
+import * as TokenSecret from "./TokenSecret.ts"
 import type { RateLimiter } from "./rateLimit.ts"
 
 const fromAuthorization = (header: string): string | undefined => {

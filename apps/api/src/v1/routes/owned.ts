@@ -1,8 +1,8 @@
 /** Loads an object only if the caller owns it; anyone else's is exactly as missing as a missing one. */
 import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
-import type { Api } from "../Api.ts"
-import { notFound } from "../ApiError.ts"
+import type { Api } from "../../Runtime.ts"
+import { notFound } from "../../shared/HttpError.ts"
 
 export const account = (api: Api, userUid: string, uid: string) =>
   api.run(Effect.gen(function*() {

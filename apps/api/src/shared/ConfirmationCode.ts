@@ -5,7 +5,7 @@
  * use (the nonce is consumed in the Store), useless for any other object,
  * action or user.
  */
-import { badRequest } from "./ApiError.ts"
+import { badRequest } from "./HttpError.ts"
 
 export type Action = "delete_account" | "reset_service"
 

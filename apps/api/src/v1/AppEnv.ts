@@ -1,5 +1,5 @@
 import type { Store } from "@meterbridge/core"
-import type { Format } from "./middleware/format.ts"
+import type { Format } from "./format.ts"
 
 /** What middleware hands to handlers. */
 export interface AppEnv {

@@ -6,7 +6,7 @@
 import { Hono } from "hono"
 import { html } from "hono/html"
 import { Collection } from "@meterbridge/core"
-import { ApiError } from "../ApiError.ts"
+import { ApiError } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import type { Deps } from "../Deps.ts"
 
