@@ -30,6 +30,9 @@ const files = (dir: string): Array<string> => {
   return out
 }
 
+/** In apps/api, what may use Node: its entrypoints and the node/ folder (paths relative to src/). */
+const nodeOnly = (path: string) => path === "main.node.ts" || path === "cli.ts" || path.startsWith("node/")
+
 const problems: Array<string> = []
 for (const group of ["packages", "apps"]) {
   for (const pkg of readdirSync(join(root, group))) {
@@ -49,6 +52,20 @@ for (const group of ["packages", "apps"]) {
       }
       if (pkg === "core" && /\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
         problems.push(`${relative(root, file)} uses a Node global; core must stay runtime-neutral`)
+      }
+      if (pkg === "api" && !nodeOnly(relative(join(dir, "src"), file))) {
+        for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+          const spec = m[1]!
+          if (/^(node:|fs$|path$|crypto$|os$|zlib$|child_process$|@hono\/node-server|better-sqlite3|pg$)/.test(spec)) {
+            problems.push(`${relative(root, file)} imports ${spec}; only the Node entrypoints (main.node.ts, cli.ts, node/) may`)
+          }
+          if (spec.startsWith(".") && nodeOnly(relative(join(dir, "src"), join(file, "..", spec)))) {
+            problems.push(`${relative(root, file)} imports the Node-only module ${spec}; the app factory must stay runtime-neutral`)
+          }
+        }
+        if (/\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
+          problems.push(`${relative(root, file)} uses a Node global; only the Node entrypoints may`)
+        }
       }
     }
   }

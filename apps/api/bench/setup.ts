@@ -9,6 +9,7 @@ import type { Hono } from "hono"
 import { createApp } from "../src/app.ts"
 import { openStore } from "../src/node/openStore.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
+import { scryptPasswords } from "../src/node/passwords.ts"
 
 export const YEAR_ROWS = 365 * 96
 
@@ -49,7 +50,7 @@ export const setup = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app } = createApp({
-    context,
+    context, passwords: scryptPasswords,
     config: { signingKey: crypto.getRandomValues(new Uint8Array(32)), rateLimit: 10_000, publicBaseUrl: "http://127.0.0.1", log: () => {} }
   })
   return {

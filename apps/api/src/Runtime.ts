@@ -1,12 +1,14 @@
 /**
- * What the HTTP layer needs from the outside world: the services every
- * handler runs against (Store, Collectors, Vault), built once, and the
- * configuration. `createApp` reads no environment; `main.node.ts` builds this.
+ * What every surface needs from the outside world: the services handlers run
+ * against (Store, Collectors, Vault), built once, the configuration, and the
+ * runtime's own capabilities (password hashing). `createApp` reads no
+ * environment and imports nothing runtime-specific: each runtime's entrypoint
+ * builds this.
  */
 import { Cause, Effect, Exit, Option, Stream } from "effect"
 import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
-import { ApiError, badRequest, conflict, forbidden, internal, notFound } from "./shared/HttpError.ts"
+import type { PasswordHasher } from "./shared/Passwords.ts"
 import * as TokenCache from "./shared/TokenCache.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
@@ -27,76 +29,43 @@ export interface ApiConfig {
 export interface ApiRuntime {
   readonly context: Context.Context<Services>
   readonly config: ApiConfig
+  /** The runtime's password hash (scrypt on Node; see each entrypoint). */
+  readonly passwords: PasswordHasher
 }
 
-export interface Api {
+/** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
+export type Failure<E> = { readonly _tag: "Fail"; readonly error: E } | { readonly _tag: "Defect"; readonly interrupted: boolean }
+
+export interface Runtime {
   readonly config: ApiConfig
+  readonly passwords: PasswordHasher
   readonly now: () => number
   readonly log: (line: string) => void
-  /** Runs an effect; a typed failure is thrown as the `ApiError` it maps to. */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, Services>) => Promise<A>
+  /** Runs an effect; a failure is thrown as whatever `toError` (the surface's mapping) makes of it. */
+  readonly runWith: <A, E>(effect: Effect.Effect<A, E, Services>, toError: (failure: Failure<E>) => Error) => Promise<A>
   readonly readable: <A, E>(stream: Stream.Stream<A, E, Services>, signal?: AbortSignal) => ReadableStream<A>
   /** Tokens authenticated in the last second (see TokenCache.ts). */
   readonly tokens: TokenCache.TokenCache
 }
 
-export const make = (runtime: ApiRuntime): Api => {
+export const make = (runtime: ApiRuntime): Runtime => {
   const log = runtime.config.log ?? ((line: string) => console.error(line))
   return {
     config: runtime.config,
+    passwords: runtime.passwords,
     now: runtime.config.clock ?? Date.now,
     log,
-    run: async (effect) => {
+    runWith: async (effect, toError) => {
       const exit = await Effect.runPromiseExit(Effect.provideContext(effect, runtime.context))
       if (Exit.isSuccess(exit)) return exit.value
-      throw toApiError(exit.cause, log)
+      const error = Cause.findErrorOption(exit.cause)
+      if (Option.isSome(error)) throw toError({ _tag: "Fail", error: error.value })
+      const interrupted = Cause.hasInterruptsOnly(exit.cause)
+      if (!interrupted) log(`[defect] ${Cause.pretty(exit.cause)}`)
+      throw toError({ _tag: "Defect", interrupted })
     },
     readable: (stream, signal) =>
       Stream.toReadableStreamWith(stream, runtime.context, signal === undefined ? undefined : { signal }),
     tokens: TokenCache.make()
   }
-}
-
-interface Tagged {
-  readonly _tag: string
-  readonly message?: string
-  readonly reason?: string
-}
-
-/** Maps the core's typed failures onto HTTP; anything unexpected is a 500 without details. */
-export const toApiError = (cause: Cause.Cause<unknown>, log: (line: string) => void): ApiError => {
-  const error = Cause.findErrorOption(cause)
-  if (Option.isSome(error)) {
-    const e = error.value
-    if (e instanceof ApiError) return e
-    const t = e as Tagged
-    switch (t._tag) {
-      case "NotFound":
-        return notFound("object")
-      case "UnknownUtility":
-        return badRequest("unknown_utility", t.message ?? "Unknown utility", "utility")
-      case "Conflict":
-        return conflict(t.message ?? "Conflict")
-      case "CollectorError":
-        switch (t.reason) {
-          case "InvalidAccess":
-          case "Unsupported":
-          case "InvalidCredentials":
-            return badRequest(t.reason === "Unsupported" ? "unsupported" : "invalid_access", t.message ?? "Invalid access")
-          case "RegistrationNotLive":
-            return forbidden("registration_not_live", t.message ?? "Your registration with this utility is not live yet.")
-          case "AuthorizationDenied":
-            return forbidden("authorization_denied", t.message ?? "The customer declined the authorization.")
-          case "AuthorizationPending":
-            return new ApiError(409, "authorization_pending", t.message ?? "The customer has not approved access yet.")
-          default:
-            return new ApiError(502, "utility_error", t.message ?? "The utility could not be reached; try again later.")
-        }
-    }
-    log(`[error] ${t._tag ?? "unknown"}: ${t.message ?? String(e)}`)
-    return internal()
-  }
-  if (Cause.hasInterruptsOnly(cause)) return new ApiError(503, "interrupted", "The server is shutting down.")
-  log(`[defect] ${Cause.pretty(cause)}`)
-  return internal()
 }

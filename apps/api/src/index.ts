@@ -1,5 +1,4 @@
 export { createApp } from "./app.ts"
 export type { App, AppOptions } from "./app.ts"
 export type { ApiConfig, ApiRuntime, Services } from "./Runtime.ts"
-export { ApiError } from "./shared/HttpError.ts"
-export * as AppCollectors from "./node/collectors.ts"
+export { HttpError } from "./shared/HttpError.ts"

@@ -4,7 +4,7 @@ import * as Csrf from "../src/shared/Csrf.ts"
 import { presentedToken } from "../src/shared/auth.ts"
 import * as RateLimit from "../src/shared/rateLimit.ts"
 import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
-import * as Passwords from "../src/shared/Passwords.ts"
+import * as Passwords from "../src/node/passwords.ts"
 
 describe("confirmation codes (signer)", () => {
   const key = crypto.getRandomValues(new Uint8Array(32))

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
 import * as Invites from "../src/shared/Invites.ts"
-import * as Passwords from "../src/shared/Passwords.ts"
+import * as Passwords from "../src/node/passwords.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T

@@ -8,7 +8,7 @@
  * Every rule lives here; the surfaces only translate inputs and failures.
  */
 import { Effect, Schema } from "effect"
-import type { Access } from "./Collector.ts"
+import type { Access, CollectorInfo } from "./Collector.ts"
 import { CollectorError } from "./CollectorError.ts"
 import { addAccount, collectorForAccount, NotFound, now } from "./Collection.ts"
 import { Collectors } from "./Collectors.ts"
@@ -177,6 +177,28 @@ export const withParams = (uri: string, params: Readonly<Record<string, string |
   const url = new URL(uri)
   for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v)
   return url.toString()
+}
+
+/**
+ * The customer's access fields for a utility: the most complete of its
+ * option sets that the values fill (a consent utility's optional username
+ * hint is kept when given), nothing else. The rule v1's `accounts/add` and
+ * the hosted form share.
+ */
+export const accessFor = (
+  info: CollectorInfo,
+  values: Readonly<Record<string, string | undefined>>
+): Access | InvalidInput => {
+  const sets = info.options
+  if (sets.length === 0) return {}
+  const present = (name: string) => (values[name]?.trim() ?? "") !== ""
+  const complete = [...sets].sort((a, b) => b.length - a.length).find((set) => set.every((f) => present(f.name)))
+  if (!complete) {
+    const closest = sets.find((set) => set.some((f) => present(f.name))) ?? sets[0]!
+    const missing = closest.find((f) => !present(f.name))!
+    return new InvalidInput({ field: missing.name, message: `"${missing.name}" is required for ${info.utility} (${missing.help}).` })
+  }
+  return Object.fromEntries(complete.map((f) => [f.name, values[f.name]!]))
 }
 
 export interface SubmitInput {

@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono"
 import { Timestamp } from "@meterbridge/core"
-import { ApiError, badRequest, invalidField, missingField } from "./HttpError.ts"
+import { HttpError, badRequest, invalidField, missingField } from "./HttpError.ts"
 
 export type Body = Readonly<Record<string, unknown>>
 
@@ -13,7 +13,7 @@ const MAX_BYTES = 20 * 1024 * 1024
 
 export const read = async (c: Context): Promise<Body> => {
   const length = Number(c.req.header("content-length") ?? "0")
-  if (length > MAX_BYTES) throw new ApiError(413, "body_too_large", `Request bodies are limited to ${MAX_BYTES} bytes.`)
+  if (length > MAX_BYTES) throw new HttpError(413, "body_too_large", `Request bodies are limited to ${MAX_BYTES} bytes.`)
   const type = (c.req.header("content-type") ?? "").toLowerCase()
   if (type.startsWith("application/json")) {
     let parsed: unknown
@@ -35,7 +35,7 @@ export const read = async (c: Context): Promise<Body> => {
   }
   const text = await c.req.text()
   if (text.trim() === "") return {}
-  throw new ApiError(415, "unsupported_media_type", "Send the body as application/json or application/x-www-form-urlencoded.")
+  throw new HttpError(415, "unsupported_media_type", "Send the body as application/json or application/x-www-form-urlencoded.")
 }
 
 export const optionalString = (body: Body, field: string): string | undefined => {

@@ -31,7 +31,7 @@ const fromBase64Url = (s: string): Uint8Array<ArrayBuffer> =>
 
 export interface Signer {
   readonly issue: (user: string, action: Action, object: string, nowMs: number) => Promise<{ code: string; expiresMs: number }>
-  /** Checks signature, binding and expiry; returns the nonce to consume. Throws a 400 `ApiError` naming the problem. */
+  /** Checks signature, binding and expiry; returns the nonce to consume. Throws a 400 `HttpError` naming the problem. */
   readonly verify: (
     code: string,
     expected: { readonly user: string; readonly action: Action; readonly object: string; readonly nowMs: number; readonly getUrl: string }

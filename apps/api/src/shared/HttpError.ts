@@ -1,7 +1,7 @@
 /**
  * The one error format every failure answers with:
  * `{"error": "<machine_code>", "message": "<human text>", "field"?: "<input field>"}`.
- * Handlers throw an `ApiError`; the app's `onError` writes it.
+ * Handlers throw an `HttpError`; the app's `onError` writes it.
  */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 413 | 415 | 429 | 500 | 502 | 503
 
@@ -11,7 +11,7 @@ export interface ErrorBody {
   readonly field?: string
 }
 
-export class ApiError extends Error {
+export class HttpError extends Error {
   readonly status: ErrorStatus
   readonly code: string
   readonly field: string | undefined
@@ -19,7 +19,7 @@ export class ApiError extends Error {
 
   constructor(status: ErrorStatus, code: string, message: string, options?: { field?: string; headers?: Record<string, string> }) {
     super(message)
-    this.name = "ApiError"
+    this.name = "HttpError"
     this.status = status
     this.code = code
     this.field = options?.field
@@ -34,16 +34,16 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (code: string, message: string, field?: string) =>
-  new ApiError(400, code, message, field === undefined ? undefined : { field })
+  new HttpError(400, code, message, field === undefined ? undefined : { field })
 
-export const invalidField = (field: string, message: string) => new ApiError(400, "invalid_field", message, { field })
+export const invalidField = (field: string, message: string) => new HttpError(400, "invalid_field", message, { field })
 
 export const missingField = (field: string, message = `The field "${field}" is required.`) =>
-  new ApiError(400, "missing_field", message, { field })
+  new HttpError(400, "missing_field", message, { field })
 
 /** One body for unknown, invalid and expired tokens, so a response never tells which. */
 export const unauthorized = () =>
-  new ApiError(
+  new HttpError(
     401,
     "unauthorized",
     "A valid API token is required: use the Authorization header (\"Token <token>\" or Basic \"<token>:\") or ?access_token=.",
@@ -51,13 +51,13 @@ export const unauthorized = () =>
   )
 
 /** The same body for a foreign object and a missing one: no existence oracle. */
-export const notFound = (kind: string) => new ApiError(404, "not_found", `No ${kind} with that uid.`)
+export const notFound = (kind: string) => new HttpError(404, "not_found", `No ${kind} with that uid.`)
 
-export const forbidden = (code: string, message: string) => new ApiError(403, code, message)
+export const forbidden = (code: string, message: string) => new HttpError(403, code, message)
 
 export const methodNotAllowed = (message: string, allow: string) =>
-  new ApiError(405, "method_not_allowed", message, { headers: { Allow: allow } })
+  new HttpError(405, "method_not_allowed", message, { headers: { Allow: allow } })
 
-export const conflict = (message: string) => new ApiError(409, "conflict", message)
+export const conflict = (message: string) => new HttpError(409, "conflict", message)
 
-export const internal = () => new ApiError(500, "internal_error", "Something went wrong on our side. The error was logged.")
+export const internal = () => new HttpError(500, "internal_error", "Something went wrong on our side. The error was logged.")

@@ -1,35 +1,22 @@
 /**
- * User passwords: scrypt from `node:crypto` (N = 2^17, r = 8, p = 1, the
- * OWASP Password Storage minimum), a 16-byte random salt, stored as a
- * self-describing string `scrypt$17$8$1$<salt b64>$<hash b64>`.
+ * Password rules (the same on every runtime) and the port through which a
+ * runtime hashes them: memory-hard hashes are runtime-specific (`node:crypto`
+ * scrypt on Node), so the entrypoint hands one in.
  */
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-
-const KEY_LENGTH = 32
-
-const derive = (password: string, salt: Buffer, logN: number, r: number, p: number) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize("NFKC"), salt, KEY_LENGTH, { N: 2 ** logN, r, p, maxmem: 256 * 2 ** 20 }, (err, key) =>
-      err ? reject(err) : resolve(key))
-  )
-
-export const hash = async (password: string): Promise<string> => {
-  const salt = randomBytes(16)
-  const key = await derive(password, salt, 17, 8, 1)
-  return `scrypt$17$8$1$${salt.toString("base64")}$${key.toString("base64")}`
-}
-
-export const verify = async (password: string, stored: string | null): Promise<boolean> => {
-  if (stored === null) return false
-  const [scheme, logN, r, p, salt, key] = stored.split("$")
-  if (scheme !== "scrypt" || !logN || !r || !p || !salt || !key) return false
-  const expected = Buffer.from(key, "base64")
-  const actual = await derive(password, Buffer.from(salt, "base64"), Number(logN), Number(r), Number(p))
-  return actual.length === expected.length && timingSafeEqual(actual, expected)
+export interface PasswordHasher {
+  /** A self-describing hash string (`scrypt$…`). */
+  readonly hash: (password: string) => Promise<string>
+  /** Constant-time check of `password` against a stored hash; false for null or an unknown scheme. */
+  readonly verify: (password: string, stored: string | null) => Promise<boolean>
 }
 
 export const MIN_LENGTH = 10
+export const MAX_LENGTH = 1024
 
 /** The reason a new password is refused, or undefined. */
 export const weakness = (password: string): string | undefined =>
-  password.length < MIN_LENGTH ? `Passwords need at least ${MIN_LENGTH} characters.` : undefined
+  password.length < MIN_LENGTH
+    ? `Passwords need at least ${MIN_LENGTH} characters.`
+    : password.length > MAX_LENGTH
+    ? `Passwords can have at most ${MAX_LENGTH} characters.`
+    : undefined

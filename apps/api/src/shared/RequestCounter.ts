@@ -5,14 +5,15 @@
  */
 import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
-import type { Api } from "../Runtime.ts"
+import type { Runtime } from "../Runtime.ts"
+import { run } from "./run.ts"
 
 export interface RequestCounter {
   readonly add: (tokenUid: string) => void
   readonly flush: () => Promise<void>
 }
 
-export const make = (api: Api, everyMs = 1000): RequestCounter => {
+export const make = (api: Runtime, everyMs = 1000): RequestCounter => {
   let pending = new Map<string, number>()
   let last = api.now()
   let inFlight: Promise<void> = Promise.resolve()
@@ -22,7 +23,7 @@ export const make = (api: Api, everyMs = 1000): RequestCounter => {
     pending = new Map()
     if (batch.size === 0) return inFlight
     inFlight = inFlight.then(() =>
-      api.run(Effect.gen(function*() {
+      run(api, Effect.gen(function*() {
         const store = yield* Store.Store
         for (const [uid, by] of batch) yield* store.incrementTokenRequests(uid, by)
       })).catch((e) => api.log(`[warn] request counts not saved: ${e instanceof Error ? e.message : String(e)}`))

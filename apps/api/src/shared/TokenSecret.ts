@@ -3,8 +3,8 @@
  * + a 6-character base62 CRC32 of them, like GitHub's `ghp_` tokens, so a
  * secret scanner recognises one without a database. Only the SHA-256 is stored.
  */
-import { createHash } from "node:crypto"
-import { crc32 } from "node:zlib"
+import { sha256 } from "@noble/hashes/sha2.js"
+import { bytesToHex } from "@noble/hashes/utils.js"
 
 export const PREFIX = "mbt_"
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -33,6 +33,18 @@ const base62 = (value: number, width: number): string => {
   return out
 }
 
+/** CRC-32 (IEEE, as zlib computes it): a checksum for scanners, not a security measure. */
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+const crc32 = (text: string): number => {
+  let crc = 0xffffffff
+  for (const byte of new TextEncoder().encode(text)) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
+
 const checksum = (body: string): string => base62(crc32(body), CHECKSUM_CHARS)
 
 export const generate = (): string => {
@@ -47,8 +59,12 @@ export const isWellFormed = (secret: string): boolean => {
   return secret.slice(PREFIX.length + RANDOM_CHARS) === checksum(body)
 }
 
-/** SHA-256 hex of the secret: what the Store keeps and looks tokens up by (synchronous: it runs on every request). */
-export const hashSync = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex")
+/**
+ * SHA-256 hex of the secret: what the Store keeps and looks tokens up by.
+ * Synchronous (it runs on every request) and runtime-neutral, which Web
+ * Crypto's promise-only digest is not: hence `@noble/hashes` (audited, no dependencies).
+ */
+export const hashSync = (secret: string): string => bytesToHex(sha256(new TextEncoder().encode(secret)))
 
 export const hash = async (secret: string): Promise<string> => hashSync(secret)
 

@@ -6,12 +6,19 @@
  */
 import type { MiddlewareHandler } from "hono"
 import { Store } from "@meterbridge/core"
-import type { Api } from "../Runtime.ts"
-import { ApiError, badRequest, unauthorized } from "./HttpError.ts"
-import type { AppEnv } from "../v1/AppEnv.ts"
-import type { RequestCounter } from "./RequestCounter.ts"
+import { HttpError, badRequest, unauthorized } from "./HttpError.ts"
+import { run } from "./run.ts"
+import type { Shared } from "./Shared.ts"
 import * as TokenSecret from "./TokenSecret.ts"
-import type { RateLimiter } from "./rateLimit.ts"
+
+/** What authentication hands to every surface's handlers. */
+export interface AuthEnv {
+  Variables: {
+    /** The caller: the owner of the presented token. */
+    userUid: string
+    token: Store.TokenRecord
+  }
+}
 
 const fromAuthorization = (header: string): string | undefined => {
   const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(header)
@@ -51,14 +58,14 @@ export const presentedToken = (url: string, authorization: string | undefined): 
   return token
 }
 
-export const authenticate = (api: Api, limiter: RateLimiter, counter: RequestCounter): MiddlewareHandler<AppEnv> =>
+export const authenticate = <E extends AuthEnv>({ runtime: api, limiter, counter }: Shared): MiddlewareHandler<E> =>
 async (c, next) => {
   const secret = presentedToken(c.req.url, c.req.header("authorization"))
   if (secret === undefined) throw unauthorized()
   const hash = TokenSecret.hashSync(secret)
   const wait = limiter.hit(hash)
   if (wait !== undefined) {
-    throw new ApiError(429, "rate_limited", `Too many requests: at most ${api.config.rateLimit} per second per token. Retry after ${wait}s.`, {
+    throw new HttpError(429, "rate_limited", `Too many requests: at most ${api.config.rateLimit} per second per token. Retry after ${wait}s.`, {
       headers: { "Retry-After": String(wait) }
     })
   }
@@ -66,7 +73,7 @@ async (c, next) => {
   // At most one query per request (none within a second of the last): a token's user always exists, so it is not loaded.
   let token = api.tokens.get(hash, nowMs)
   if (token === undefined) {
-    token = await api.run(Store.Store.use((store) => store.findTokenBySecretHash(hash)))
+    token = await run(api, Store.Store.use((store) => store.findTokenBySecretHash(hash)))
     if (token) api.tokens.set(hash, token, nowMs)
   }
   if (!token || (token.expires !== null && token.expires <= nowMs * 1000)) throw unauthorized()

@@ -1,12 +1,9 @@
-import type { Store } from "@meterbridge/core"
+import type { AuthEnv } from "../shared/auth.ts"
 import type { Format } from "./format.ts"
 
-/** What middleware hands to handlers. */
+/** What v1's middleware hands to its handlers: the caller (see `authenticate`) and the response format. */
 export interface AppEnv {
-  Variables: {
+  Variables: AuthEnv["Variables"] & {
     format: Format
-    /** The caller: the owner of the presented token. */
-    userUid: string
-    token: Store.TokenRecord
   }
 }

@@ -1,15 +1,15 @@
-/** What the route modules share, built once per app. */
-import type { Api } from "../Runtime.ts"
-import type { Signer } from "../shared/ConfirmationCode.ts"
-import type { Csrf } from "../shared/Csrf.ts"
-import type { RateLimiter } from "../shared/rateLimit.ts"
-import type { RequestCounter } from "../shared/RequestCounter.ts"
+/** What the v1 route modules share, built once per app. */
+import type { Effect } from "effect"
+import type { Errors } from "@meterbridge/core"
+import type { Runtime, Services } from "../Runtime.ts"
+import type { Shared } from "../shared/Shared.ts"
+import type { HttpError } from "../shared/HttpError.ts"
 
-export interface Deps {
-  readonly api: Api
-  readonly codes: Signer
-  /** Wrong confirmation codes per token: more than 5 in 10 minutes answers 429. */
-  readonly codeFailures: RateLimiter
-  readonly csrf: Csrf
-  readonly counter: RequestCounter
+/** The runtime with v1's way of running an effect: failures become v1 errors. */
+export interface V1Api extends Runtime {
+  readonly run: <A, E extends Errors.DomainError | HttpError>(effect: Effect.Effect<A, E, Services>) => Promise<A>
+}
+
+export interface Deps extends Omit<Shared, "runtime"> {
+  readonly api: V1Api
 }

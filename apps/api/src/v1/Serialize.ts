@@ -1,15 +1,11 @@
 /**
- * From Store records to the API's objects (through the core Schemas, so the
- * wire shape is the Schema's), and from objects to JSON or CSV. Lists of
- * bills and intervals stream: `[`, rows joined by `,`, `]` for JSON; a header
- * then rows for CSV; nothing is held beyond one chunk.
+ * From Store records to v1's objects, through the core Schemas so the wire
+ * shape is the Schema's; hand-written copies for the hot paths, each proved
+ * equal to the Schema's encoding by a test. Responding lives in `respond.ts`.
  */
-import { Schema, Stream } from "effect"
-import type { Context } from "hono"
-import { stringify } from "csv-stringify/sync"
+import { Schema } from "effect"
 import { Account, Bill, Interval, Service, Store, Timestamp, Token, User } from "@meterbridge/core"
-import type { Api, Services } from "../Runtime.ts"
-import type { AppEnv } from "./AppEnv.ts"
+import { fastTimestamp } from "../shared/wire.ts"
 
 type Json = unknown
 
@@ -136,31 +132,6 @@ export const interval = (i: Store.IntervalRecord): Json =>
     updated: i.updated
   })
 
-const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"))
-const dayPrefixes = new Map<number, string>()
-
-/**
- * `Timestamp.format` for the hot path: the date part is cached per day and the
- * time of day is arithmetic. A test proves it equal to `Timestamp.format`.
- */
-export const fastTimestamp = (t: Timestamp.Micros): string => {
-  const day = Math.floor(t / Timestamp.MICROS_PER_DAY)
-  let prefix = dayPrefixes.get(day)
-  if (prefix === undefined) {
-    if (dayPrefixes.size > 50_000) dayPrefixes.clear()
-    prefix = Timestamp.format(day * Timestamp.MICROS_PER_DAY).slice(0, 11)
-    dayPrefixes.set(day, prefix)
-  }
-  let rem = t - day * Timestamp.MICROS_PER_DAY
-  const h = Math.floor(rem / Timestamp.MICROS_PER_HOUR)
-  rem -= h * Timestamp.MICROS_PER_HOUR
-  const m = Math.floor(rem / 60_000_000)
-  rem -= m * 60_000_000
-  const sec = Math.floor(rem / 1_000_000)
-  const frac = rem - sec * 1_000_000
-  return `${prefix}${TWO[h]}:${TWO[m]}:${TWO[sec]}.${frac === 0 ? "000000" : String(frac).padStart(6, "0")}+00:00`
-}
-
 const str = (s: string | null) => (s === null ? "null" : JSON.stringify(s))
 const num = (n: number | null) => (n === null || !Number.isFinite(n) ? "null" : String(n))
 
@@ -207,79 +178,3 @@ export const token = (t: Store.TokenRecord): Json =>
 
 export const user = (u: Store.UserRecord): Json => encodeUser({ uid: u.uid, email: u.email, password: "****", created: u.created })
 
-// ---------------------------------------------------------------------------
-// CSV
-
-const CSV_OPTIONS = { cast: { boolean: (b: boolean) => (b ? "true" : "false") } }
-
-/** Columns: the entity's list when given, else every top-level field holding a scalar (nested ones are left out). */
-const scalarColumns = (rows: ReadonlyArray<Record<string, unknown>>): Array<string> => {
-  const seen = new Set<string>()
-  for (const r of rows) {
-    for (const [k, v] of Object.entries(r)) {
-      if (v === null || typeof v !== "object") seen.add(k)
-    }
-  }
-  return [...seen]
-}
-
-/** Rows as arrays; a field absent from an object (pending collection) becomes an empty cell, like null. */
-export const csv = (value: unknown, columns?: ReadonlyArray<string>): string => {
-  const rows = (Array.isArray(value) ? value : [value]) as ReadonlyArray<Record<string, unknown>>
-  const cols = columns ? [...columns] : scalarColumns(rows)
-  const cells = rows.map((r) => cols.map((c) => {
-    const v = r[c]
-    return v !== null && typeof v === "object" ? undefined : v
-  }))
-  return stringify([cols, ...cells], CSV_OPTIONS)
-}
-
-export const csvRows = (rows: ReadonlyArray<ReadonlyArray<unknown>>): string => stringify(rows as Array<Array<unknown>>, CSV_OPTIONS)
-
-// ---------------------------------------------------------------------------
-// Responses
-
-export const CSV_TYPE = "text/csv; charset=utf-8"
-export const JSON_TYPE = "application/json; charset=utf-8"
-
-/** One object or a small list, in the request's format. */
-export const send = (c: Context<AppEnv>, value: unknown, columns?: ReadonlyArray<string>, status: 200 | 201 = 200) => {
-  if (c.get("format") === "csv") return c.body(csv(value, columns), status, { "Content-Type": CSV_TYPE })
-  return c.body(JSON.stringify(value), status, { "Content-Type": JSON_TYPE })
-}
-
-export interface StreamFormat<A> {
-  readonly json: (a: A) => string
-  readonly csvColumns: ReadonlyArray<string>
-  readonly csvRow: (a: A) => ReadonlyArray<unknown>
-}
-
-/**
- * Streams a list as it is read from the Store. Headers are already sent when
- * rows flow, so a Store failure mid-way aborts the body (a truncated response
- * a client detects) instead of answering 200 with a partial list.
- */
-export const sendStream = <A, E>(c: Context<AppEnv>, api: Api, rows: Stream.Stream<A, E, Services>, f: StreamFormat<A>) => {
-  const asCsv = c.get("format") === "csv"
-  let first = true
-  const body = rows.pipe(
-    // Bounded pieces: a Store may hand over a whole list as one chunk.
-    Stream.rechunk(2000),
-    Stream.chunks,
-    Stream.map((chunk) => {
-      if (asCsv) {
-        const text = csvRows(chunk.map(f.csvRow))
-        if (!first) return text
-        first = false
-        return csvRows([f.csvColumns]) + text
-      }
-      let text = first ? "[" : ","
-      first = false
-      text += chunk.map(f.json).join(",")
-      return text
-    }),
-    Stream.concat(Stream.suspend(() => Stream.make(asCsv ? (first ? csvRows([f.csvColumns]) : "") : first ? "[]" : "]"))),
-    Stream.encodeText
-  )
-  return c.body(api.readable(body, c.req.raw.signal), 200, { "Content-Type": asCsv ? CSV_TYPE : JSON_TYPE })
-}

@@ -4,7 +4,7 @@
  * (`stripFormatSuffix` is the app's `getPath`).
  */
 import type { MiddlewareHandler } from "hono"
-import { ApiError } from "../shared/HttpError.ts"
+import { HttpError } from "../shared/HttpError.ts"
 import type { AppEnv } from "./AppEnv.ts"
 
 export type Format = "json" | "csv"
@@ -39,13 +39,13 @@ export const format = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   let chosen: Format | undefined
   if (suffix !== undefined) {
     if (suffix !== "json" && suffix !== "csv") {
-      throw new ApiError(406, "not_acceptable", `Unsupported format ".${suffix}": append .json or .csv, or send Accept: application/json or text/csv.`)
+      throw new HttpError(406, "not_acceptable", `Unsupported format ".${suffix}": append .json or .csv, or send Accept: application/json or text/csv.`)
     }
     chosen = suffix
   } else {
     chosen = fromAccept(c.req.header("accept"))
     if (!chosen) {
-      throw new ApiError(406, "not_acceptable", "This API answers application/json or text/csv: append .json or .csv, or send a matching Accept header.")
+      throw new HttpError(406, "not_acceptable", "This API answers application/json or text/csv: append .json or .csv, or send a matching Accept header.")
     }
   }
   c.set("format", chosen)

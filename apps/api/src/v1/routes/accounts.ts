@@ -1,13 +1,14 @@
 /** `/api/accounts`: list, add (options + add), get, modify (options + modify), delete (code + delete). */
 import { Hono } from "hono"
 import { Effect } from "effect"
-import { Account, Collection, Collectors, Store } from "@meterbridge/core"
+import { Account, Collection, Collectors, Store, Workflow } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { badRequest, invalidField, missingField } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
 import * as Serialize from "../Serialize.ts"
+import * as Respond from "../respond.ts"
 import * as Confirm from "./confirm.ts"
 import { only } from "./notAllowed.ts"
 import * as Owned from "./owned.ts"
@@ -46,25 +47,14 @@ const readAuth = async (body: Body.Body, required: boolean): Promise<{ auth_type
   return { auth_type: type, auth: `3rdparty authorization form (${bytes.length} bytes, sha256 ${digest})` }
 }
 
-/** The customer's access fields for this utility: one complete option set, nothing else. */
+/** The customer's access fields for this utility (core's rule); on modify, no access field at all keeps the current access. */
 const readAccess = (body: Body.Body, collector: Collector.Collector, required: boolean): Collector.Access | undefined => {
-  const sets = collector.info.options
-  if (sets.length === 0) return required ? {} : undefined
-  const present = (name: string) => {
-    const v = Body.optionalString(body, name)
-    return v !== undefined && v !== ""
-  }
-  const anyGiven = sets.some((set) => set.some((f) => present(f.name)))
-  // On modify, no access field at all means "keep the current access" (even where an empty set is allowed).
-  if (!required && !anyGiven) return undefined
-  // The most complete set wins: a consent utility's optional username hint is kept when given.
-  const complete = [...sets].sort((a, b) => b.length - a.length).find((set) => set.every((f) => present(f.name)))
-  if (!complete) {
-    const closest = sets.find((set) => set.some((f) => present(f.name))) ?? sets[0]!
-    const missing = closest.find((f) => !present(f.name))!
-    throw missingField(missing.name, `"${missing.name}" is required for ${collector.info.utility} (${missing.help}).`)
-  }
-  return Object.fromEntries(complete.map((f) => [f.name, Body.optionalString(body, f.name)!]))
+  const names = collector.info.options.flatMap((set) => set.map((f) => f.name))
+  const values = Object.fromEntries(names.map((n) => [n, Body.optionalString(body, n)]))
+  if (!required && !names.some((n) => (values[n] ?? "") !== "")) return undefined
+  const access = Workflow.accessFor(collector.info, values)
+  if (access instanceof Workflow.InvalidInput) throw missingField(access.field, access.message)
+  return access
 }
 
 export const accounts = (deps: Deps) => {
@@ -86,7 +76,7 @@ export const accounts = (deps: Deps) => {
 
   app.get("/", async (c) => {
     const list = await api.run(Store.Store.use((s) => s.listAccounts(c.get("userUid"))))
-    return Serialize.send(c, list.map(Serialize.account), Account.csvColumns)
+    return Respond.send(c, list.map(Serialize.account), Account.csvColumns)
   })
   only(app, "/", ["GET"], "Not used. To add an account use POST /api/accounts/add; to modify one, POST /api/accounts/<uid>/modify; to delete one with its services, bills and intervals, POST /api/accounts/<uid>/delete.")
 
@@ -102,8 +92,8 @@ export const accounts = (deps: Deps) => {
       ...(info.requiresRegistration ? { registration: regs.get(info.utility) ?? "pending" } : {})
     }))
     // CSV has no room for the nested field lists: one row per utility.
-    if (c.get("format") === "csv") return Serialize.send(c, options, ["utility", "name", "login", "registration"])
-    return Serialize.send(c, {
+    if (c.get("format") === "csv") return Respond.send(c, options, ["utility", "name", "login", "registration"])
+    return Respond.send(c, {
       help: "POST utility, auth_type, real_name (owner) or 3rdparty_file (3rdparty), and one set of the utility's access fields to /api/accounts/add.",
       docs: DOCS,
       fields: authFields,
@@ -123,20 +113,20 @@ export const accounts = (deps: Deps) => {
     const account = await api.run(
       Collection.addAccount({ user_uid: c.get("userUid"), utility, ...auth, access, callbackUrl })
     )
-    return Serialize.send(c, Serialize.account(account), Account.csvColumns)
+    return Respond.send(c, Serialize.account(account), Account.csvColumns)
   })
   only(app, "/add", ["GET", "POST"], "GET /api/accounts/add lists the options; POST /api/accounts/add adds an account.")
 
   app.get("/:uid", async (c) => {
     const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(c, Serialize.account(account), Account.csvColumns)
+    return Respond.send(c, Serialize.account(account), Account.csvColumns)
   })
   only(app, "/:uid", ["GET"], "Not implemented. To add an account use POST /api/accounts/add; to modify this one, POST /api/accounts/<uid>/modify.")
 
   app.get("/:uid/modify", async (c) => {
     const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
     const collector = await collectorFor(account.utility)
-    return Serialize.send(c, {
+    return Respond.send(c, {
       help: "POST any of these fields to /api/accounts/<uid>/modify. Access fields are sent as a complete set; by default services and their data are collected again.",
       docs: DOCS,
       uid: account.uid,
@@ -166,13 +156,13 @@ export const accounts = (deps: Deps) => {
       ...(update_data === undefined ? {} : { update_data }),
       callbackUrl
     }))
-    return Serialize.send(c, Serialize.account(updated), Account.csvColumns)
+    return Respond.send(c, Serialize.account(updated), Account.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/accounts/<uid>/modify lists the options; POST to it modifies the account.")
 
   app.get("/:uid/delete", async (c) => {
     const account = await Owned.account(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(
+    return Respond.send(
       c,
       await Confirm.issue(deps, c, "delete_account", account.uid, `POST this code as "code" to /api/accounts/${account.uid}/delete within 10 minutes to delete the account, its services and all their bills and intervals.`)
     )
@@ -183,7 +173,7 @@ export const accounts = (deps: Deps) => {
     const body = await Body.read(c)
     await Confirm.redeem(deps, c, body, "delete_account", account.uid, `/api/accounts/${account.uid}/delete`)
     await api.run(Store.Store.use((s) => s.deleteAccount(account.uid)))
-    return Serialize.send(c, { uid: account.uid, deleted: true, message: "The account, its services and their bills and intervals were deleted." })
+    return Respond.send(c, { uid: account.uid, deleted: true, message: "The account, its services and their bills and intervals were deleted." })
   })
   only(app, "/:uid/delete", ["GET", "POST"], "GET /api/accounts/<uid>/delete for a confirmation code, then POST it to the same URL.")
 

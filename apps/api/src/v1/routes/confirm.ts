@@ -1,7 +1,7 @@
 /** Issuing and redeeming confirmation codes, shared by account delete and service reset. */
 import type { Context } from "hono"
 import { Store, Timestamp } from "@meterbridge/core"
-import { ApiError, badRequest, missingField } from "../../shared/HttpError.ts"
+import { HttpError, badRequest, missingField } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import type { Body } from "../../shared/Body.ts"
 import type { Action } from "../../shared/ConfirmationCode.ts"
@@ -13,7 +13,7 @@ export const issue = async (deps: Deps, c: Context<AppEnv>, action: Action, obje
 }
 
 const tooMany = (wait: number) =>
-  new ApiError(429, "too_many_wrong_codes", `Too many wrong confirmation codes; try again in ${wait}s.`, {
+  new HttpError(429, "too_many_wrong_codes", `Too many wrong confirmation codes; try again in ${wait}s.`, {
     headers: { "Retry-After": String(wait) }
   })
 
@@ -24,7 +24,7 @@ export const redeem = async (deps: Deps, c: Context<AppEnv>, body: Body, action:
   if (blocked !== undefined) throw tooMany(blocked)
   const fail = (e: unknown): never => {
     const wait = deps.codeFailures.hit(tokenUid)
-    throw wait !== undefined && e instanceof ApiError && e.status === 400 ? tooMany(wait) : e
+    throw wait !== undefined && e instanceof HttpError && e.status === 400 ? tooMany(wait) : e
   }
   const raw = body["code"]
   if (typeof raw !== "string" || raw.trim() === "") {

@@ -5,8 +5,9 @@
  */
 import { Hono } from "hono"
 import { html } from "hono/html"
-import { Collection } from "@meterbridge/core"
-import { ApiError } from "../../shared/HttpError.ts"
+import { Effect } from "effect"
+import { Collection, Store, Workflow } from "@meterbridge/core"
+import { HttpError } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import type { Deps } from "../Deps.ts"
 
@@ -22,6 +23,22 @@ export const oauth = ({ api }: Deps) => {
     const query = c.req.query()
     const state = query["state"]
     if (!state) return c.html(page("Authorization link incomplete", "This link has no state parameter. Start again from the application that sent you."), 400)
+    // A consent started from a hosted form sends the customer back to the integrator, with the referral.
+    const returnTo = await api.run(Effect.gen(function*() {
+      const store = yield* Store.Store
+      const account = yield* store.findAccountByAuthorizationRef(state)
+      return account && account.form_uid !== null ? yield* Collection.customerReturnUrl(account) : undefined
+    })).catch(() => undefined)
+    if (returnTo !== undefined) {
+      const outcome = await api.run(Collection.completeAuthorization(state, query)).then((a) => a, () => undefined)
+      const failed = outcome === undefined || outcome.latest?.type === "error"
+      return c.redirect(
+        failed
+          ? Workflow.withParams(returnTo, { error: "access_denied", error_description: query["error_description"] ?? "The customer did not authorize access." })
+          : returnTo,
+        303
+      )
+    }
     if (query["error"] && !query["code"]) {
       // Let the adapter record the refusal on the account too (it maps `error` to AuthorizationDenied).
       await api.run(Collection.completeAuthorization(state, query)).catch(() => undefined)
@@ -37,10 +54,10 @@ export const oauth = ({ api }: Deps) => {
         failed ? 400 : 200
       )
     } catch (e) {
-      const status = e instanceof ApiError && e.status < 500 ? e.status : 500
-      const message = e instanceof ApiError && e.status === 404
+      const status = e instanceof HttpError && e.status < 500 ? e.status : 500
+      const message = e instanceof HttpError && e.status === 404
         ? "This authorization link is unknown or was already used."
-        : e instanceof ApiError ? e.message : "Something went wrong."
+        : e instanceof HttpError ? e.message : "Something went wrong."
       return c.html(page("Authorization not completed", message), status as 400)
     }
   })

@@ -1,7 +1,7 @@
 /** Loads an object only if the caller owns it; anyone else's is exactly as missing as a missing one. */
 import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
-import type { Api } from "../../Runtime.ts"
+import type { V1Api as Api } from "../Deps.ts"
 import { notFound } from "../../shared/HttpError.ts"
 
 export const account = (api: Api, userUid: string, uid: string) =>

@@ -3,7 +3,7 @@ import { Hono } from "hono"
 import { Collectors, Store } from "@meterbridge/core"
 import type { AppEnv } from "../AppEnv.ts"
 import type { Deps } from "../Deps.ts"
-import * as Serialize from "../Serialize.ts"
+import * as Respond from "../respond.ts"
 import { only } from "./notAllowed.ts"
 
 export const registrations = ({ api }: Deps) => {
@@ -13,7 +13,7 @@ export const registrations = ({ api }: Deps) => {
     const stored = new Map(
       (await api.run(Store.Store.use((s) => s.listRegistrations(c.get("userUid"))))).map((r) => [r.utility, r.status] as const)
     )
-    return Serialize.send(
+    return Respond.send(
       c,
       infos.map((i) => ({ utility: i.utility, name: i.name, status: stored.get(i.utility) ?? "pending" })),
       ["utility", "name", "status"]

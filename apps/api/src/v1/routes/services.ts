@@ -7,6 +7,7 @@ import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
 import * as Serialize from "../Serialize.ts"
+import * as Respond from "../respond.ts"
 import * as Confirm from "./confirm.ts"
 import { only } from "./notAllowed.ts"
 import * as Owned from "./owned.ts"
@@ -23,7 +24,7 @@ const queryTime = (value: string | undefined, field: string): Timestamp.Micros |
   return t
 }
 
-const billFormat: Serialize.StreamFormat<Store.BillRecord> = {
+const billFormat: Respond.StreamFormat<Store.BillRecord> = {
   json: (b) => JSON.stringify(Serialize.bill(b)),
   csvColumns: Bill.csvColumns,
   csvRow: (b) => {
@@ -32,7 +33,7 @@ const billFormat: Serialize.StreamFormat<Store.BillRecord> = {
   }
 }
 
-const intervalFormat: Serialize.StreamFormat<Store.IntervalRecord> = {
+const intervalFormat: Respond.StreamFormat<Store.IntervalRecord> = {
   json: Serialize.intervalJsonText,
   csvColumns: Interval.csvColumns,
   csvRow: Serialize.intervalCsvRow
@@ -44,19 +45,19 @@ export const services = (deps: Deps) => {
 
   app.get("/", async (c) => {
     const list = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
-    return Serialize.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
+    return Respond.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
 
   app.get("/:uid", async (c) => {
     const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(c, Serialize.serviceFast(s), Service.csvColumns)
+    return Respond.send(c, Serialize.serviceFast(s), Service.csvColumns)
   })
   only(app, "/:uid", ["GET"], NOT_USED)
 
   app.get("/:uid/bills", async (c) => {
     const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.sendStream(c, api, Stream.unwrap(Store.Store.useSync((st) => st.streamBills(s.uid))), billFormat)
+    return Respond.sendStream(c, api, Stream.unwrap(Store.Store.useSync((st) => st.streamBills(s.uid))), billFormat)
   })
   only(app, "/:uid/bills", ["GET"], "Not used. To remove the billing history of a service, use /api/services/<uid>/reset.")
 
@@ -74,13 +75,13 @@ export const services = (deps: Deps) => {
       ...(start === undefined ? {} : { start }),
       ...(end === undefined ? {} : { end })
     }
-    return Serialize.sendStream(c, api, Stream.unwrap(Store.Store.useSync((st) => st.streamIntervals(s.uid, query))), intervalFormat)
+    return Respond.sendStream(c, api, Stream.unwrap(Store.Store.useSync((st) => st.streamIntervals(s.uid, query))), intervalFormat)
   })
   only(app, "/:uid/intervals", ["GET"], "Not used. To remove the interval history of a service, use /api/services/<uid>/reset.")
 
   app.get("/:uid/modify", async (c) => {
     const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(c, {
+    return Respond.send(c, {
       help: "POST active_until (ISO 8601, or \"now\" to collect once and stop) and/or update_data to /api/services/<uid>/modify.",
       docs: DOCS,
       uid: s.uid,
@@ -114,13 +115,13 @@ export const services = (deps: Deps) => {
       ...(update_data === undefined ? {} : { update_data })
     }))
     const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Serialize.send(c, Serialize.service(after), Service.csvColumns)
+    return Respond.send(c, Serialize.service(after), Service.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/services/<uid>/modify lists the options; POST to it modifies the service.")
 
   app.get("/:uid/reset", async (c) => {
     const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(
+    return Respond.send(
       c,
       await Confirm.issue(deps, c, "reset_service", s.uid, `POST this code as "code" to /api/services/${s.uid}/reset within 10 minutes to deactivate the service and delete all its bills and intervals.`)
     )
@@ -132,7 +133,7 @@ export const services = (deps: Deps) => {
     await Confirm.redeem(deps, c, body, "reset_service", s.uid, `/api/services/${s.uid}/reset`)
     await api.run(Collection.resetService(s.uid))
     const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Serialize.send(c, Serialize.service(after), Service.csvColumns)
+    return Respond.send(c, Serialize.service(after), Service.csvColumns)
   })
   only(app, "/:uid/reset", ["GET", "POST"], "GET /api/services/<uid>/reset for a confirmation code, then POST it to the same URL.")
 

@@ -6,6 +6,7 @@ import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
 import * as Serialize from "../Serialize.ts"
+import * as Respond from "../respond.ts"
 import * as Tokens from "../../shared/Tokens.ts"
 import { only } from "./notAllowed.ts"
 import * as Owned from "./owned.ts"
@@ -19,12 +20,12 @@ export const tokens = (deps: Deps) => {
   app.get("/", async (c) => {
     await deps.counter.flush()
     const list = await api.run(Store.Store.use((s) => s.listTokens(c.get("userUid"))))
-    return Serialize.send(c, list.map(Serialize.token), Token.csvColumns)
+    return Respond.send(c, list.map(Serialize.token), Token.csvColumns)
   })
   only(app, "/", ["GET"], "Not implemented. To create a token, use /api/tokens/new; to change or expire one, POST /api/tokens/<uid>/modify.")
 
   app.get("/new", (c) =>
-    Serialize.send(c, {
+    Respond.send(c, {
       help: "Only browser sessions can create tokens (POST /api/tokens/new). Operators create API tokens with `meterbridge tokens create --user <email>`.",
       docs: "/api/docs#tokens",
       fields: [
@@ -46,20 +47,20 @@ export const tokens = (deps: Deps) => {
     const expires = Body.optionalTimestamp(body, "expires") ?? null
     const now = Timestamp.fromMillis(api.now())
     const { record, secret } = await api.run(Tokens.create(c.get("userUid"), { type: type as "api", expires, now }))
-    return Serialize.send(c, { ...(Serialize.token(record) as object), token: secret })
+    return Respond.send(c, { ...(Serialize.token(record) as object), token: secret })
   })
   only(app, "/new", ["GET", "POST"], "GET /api/tokens/new lists the options; POST to it (browser sessions only) creates a token.")
 
   app.get("/:uid", async (c) => {
     await deps.counter.flush()
     const t = await Owned.token(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(c, Serialize.token(t), Token.csvColumns)
+    return Respond.send(c, Serialize.token(t), Token.csvColumns)
   })
   only(app, "/:uid", ["GET"], "Not implemented. To create a token, use /api/tokens/new; to change or expire one, POST /api/tokens/<uid>/modify (an expires in the past invalidates it).")
 
   app.get("/:uid/modify", async (c) => {
     const t = await Owned.token(api, c.get("userUid"), c.req.param("uid"))
-    return Serialize.send(c, {
+    return Respond.send(c, {
       help: "POST expires to /api/tokens/<uid>/modify; a time in the past expires the token at once.",
       docs: "/api/docs#tokens",
       uid: t.uid,
@@ -83,7 +84,7 @@ export const tokens = (deps: Deps) => {
     }
     await deps.counter.flush()
     const after = await Owned.token(api, c.get("userUid"), t.uid)
-    return Serialize.send(c, Serialize.token(after), Token.csvColumns)
+    return Respond.send(c, Serialize.token(after), Token.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/tokens/<uid>/modify lists the options; POST to it changes or expires the token.")
 

@@ -3,7 +3,7 @@ import { Hono } from "hono"
 import { getCookie, setCookie } from "hono/cookie"
 import { Effect } from "effect"
 import { Ids, Store, Timestamp, User } from "@meterbridge/core"
-import { ApiError, conflict, forbidden, invalidField, missingField } from "../../shared/HttpError.ts"
+import { HttpError, conflict, forbidden, invalidField, missingField } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import * as Csrf from "../../shared/Csrf.ts"
@@ -11,6 +11,7 @@ import type { Deps } from "../Deps.ts"
 import * as Invites from "../../shared/Invites.ts"
 import * as Passwords from "../../shared/Passwords.ts"
 import * as Serialize from "../Serialize.ts"
+import * as Respond from "../respond.ts"
 import { only } from "./notAllowed.ts"
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -35,7 +36,7 @@ export const signup = (deps: Deps) => {
   app.get("/", async (c) => {
     const token = await deps.csrf.issue()
     setCookie(c, Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: c.req.url.startsWith("https:") })
-    return Serialize.send(c, {
+    return Respond.send(c, {
       help: "POST invite, email, password, password_confirm and csrf_token (this value; the cookie set with this response must come along) to /api/users/new.",
       docs: "/api/docs#users",
       csrf_token: token,
@@ -58,7 +59,7 @@ export const signup = (deps: Deps) => {
     checkEmail(email, "email")
     const password = Body.requiredString(body, "password")
     checkNewPassword(password, Body.optionalString(body, "password_confirm"), "password", "password_confirm")
-    const password_hash = await Passwords.hash(password)
+    const password_hash = await api.passwords.hash(password)
     const now = Timestamp.fromMillis(api.now())
     const user: Store.UserRecord = { uid: Ids.newUid(), email, password_hash, created: now }
     const codeHash = await Invites.hash(invite)
@@ -71,7 +72,7 @@ export const signup = (deps: Deps) => {
       yield* store.createUser(user)
       return user
     }))
-    return Serialize.send(c, Serialize.user(created), User.csvColumns)
+    return Respond.send(c, Serialize.user(created), User.csvColumns)
   })
   only(app, "/", ["GET", "POST"], "GET /api/users/new for the sign-up requirements, then POST to it.")
   return app
@@ -82,23 +83,23 @@ export const users = (deps: Deps) => {
   const app = new Hono<AppEnv>()
   const load = async (userUid: string) => {
     const user = await api.run(Store.Store.use((s) => s.getUser(userUid)))
-    if (!user) throw new ApiError(404, "not_found", "No user with that uid.")
+    if (!user) throw new HttpError(404, "not_found", "No user with that uid.")
     return user
   }
   const own = (c: { get: (k: "userUid") => string }, uid: string) => {
-    if (c.get("userUid") !== uid) throw new ApiError(404, "not_found", "No user with that uid.")
+    if (c.get("userUid") !== uid) throw new HttpError(404, "not_found", "No user with that uid.")
     return load(uid)
   }
 
-  app.get("/", async (c) => Serialize.send(c, [Serialize.user(await load(c.get("userUid")))], User.csvColumns))
+  app.get("/", async (c) => Respond.send(c, [Serialize.user(await load(c.get("userUid")))], User.csvColumns))
   only(app, "/", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
 
-  app.get("/:uid", async (c) => Serialize.send(c, Serialize.user(await own(c, c.req.param("uid"))), User.csvColumns))
+  app.get("/:uid", async (c) => Respond.send(c, Serialize.user(await own(c, c.req.param("uid"))), User.csvColumns))
   only(app, "/:uid", ["GET"], "Not implemented. To create a user, use /api/users/new; to modify yours, POST /api/users/<uid>/modify.")
 
   app.get("/:uid/modify", async (c) => {
     const user = await own(c, c.req.param("uid"))
-    return Serialize.send(c, {
+    return Respond.send(c, {
       help: "POST password (your current one) and the fields to change to /api/users/<uid>/modify.",
       docs: "/api/docs#users",
       uid: user.uid,
@@ -129,24 +130,24 @@ export const users = (deps: Deps) => {
       throw missingField("new_password", "\"new_password_confirm\" only goes with \"new_password\": send both, or neither.")
     }
     if (newPassword !== undefined) checkNewPassword(newPassword, newConfirm, "new_password", "new_password_confirm")
-    if (!(await Passwords.verify(password, user.password_hash))) {
+    if (!(await api.passwords.verify(password, user.password_hash))) {
       throw forbidden("wrong_password", user.password_hash === null
         ? "This user has no password yet; an operator sets one with `meterbridge users create --email <email> --password`."
         : "The current password is not correct.")
     }
     const patch: { email?: string; password_hash?: string } = {
       ...(email === undefined || email === user.email ? {} : { email }),
-      ...(newPassword === undefined ? {} : { password_hash: await Passwords.hash(newPassword) })
+      ...(newPassword === undefined ? {} : { password_hash: await api.passwords.hash(newPassword) })
     }
     const updated = await api.run(Effect.gen(function*() {
       const store = yield* Store.Store
       if (Object.keys(patch).length === 0) return user
       yield* store.updateUser(user.uid, patch).pipe(
-        Effect.catchTag("Conflict", () => Effect.fail(new ApiError(409, "conflict", "A user with this email already exists.", { field: "email" })))
+        Effect.catchTag("Conflict", () => Effect.fail(new HttpError(409, "conflict", "A user with this email already exists.", { field: "email" })))
       )
       return (yield* store.getUser(user.uid)) ?? { ...user, ...patch }
     }))
-    return Serialize.send(c, Serialize.user(updated), User.csvColumns)
+    return Respond.send(c, Serialize.user(updated), User.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/users/<uid>/modify lists the options; POST to it changes your settings.")
   return app
