@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 
 /** A JSON value as the payload accepts it. Object key order is kept as JavaScript iterates it. */
-export type Json = string | number | boolean | null | ReadonlyArray<Json> | { readonly [key: string]: Json }
+export type Json = string | number | bigint | boolean | null | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
 export class PayloadError extends Schema.TaggedError<PayloadError>()("PayloadError", {
   message: Schema.String
@@ -47,17 +47,19 @@ const quote = (s: string): string => {
 }
 
 /**
- * Python's `repr(float)`: the same shortest round-trip digits as JavaScript, but scientific notation below 1e-4
- * and from 1e16 up, with a signed exponent of at least two digits (`1e-07`, `1.5e+16`).
- * Integral numbers print as Python ints (all digits), since JSON cannot tell `1.0` from `1`.
+ * A number as Python prints it. Safe integers print as Python ints. Anything else prints as Python's `repr(float)`:
+ * the same shortest round-trip digits as JavaScript, but scientific below 1e-4 and from 1e16 up, with a signed
+ * exponent of at least two digits (`1e-07`, `1e+300`), and `.0` on integral values (`9007199254740994.0`).
+ * An integer beyond 2^53 has already lost precision as a JavaScript number, so it was a float; pass a `bigint`
+ * for an exact large integer.
  */
 const number = (n: number): string => {
   if (!Number.isFinite(n)) throw new PayloadError({ message: `${n} is not valid JSON` })
-  if (Number.isInteger(n)) return Object.is(n, -0) ? "0" : BigInt(n).toString()
+  if (Number.isSafeInteger(n)) return String(n)
   const [mantissa, exp] = n.toExponential().split("e") as [string, string]
   const e = Number(exp)
   if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`
-  return String(n)
+  return Number.isInteger(n) ? `${n}.0` : String(n)
 }
 
 const write = (value: unknown, depth: number, seen: Set<object>): string => {
