@@ -39,9 +39,9 @@ export interface FailedAttempt {
   /** Epoch ms of this failure. */
   readonly now: number
   /** The reply's status, when there was one: a 410 Gone disables the endpoint at once (Standard Webhooks). */
-  readonly status?: number
+  readonly status?: number | undefined
   /** The reply's `Retry-After`, in ms: the next attempt waits at least that long (up to `capMs`). */
-  readonly retryAfterMs?: number
+  readonly retryAfterMs?: number | undefined
 }
 
 export type Decision =
