@@ -15,6 +15,7 @@ const allowed: Record<string, (name: string) => boolean> = {
   testkit: (n) => n === "core",
   "store-kysely": (n) => n === "core" || n === "testkit",
   greenbutton: (n) => n === "core" || n === "testkit",
+  webhooks: (n) => n === "core",
   api: (n) => n !== "api"
 }
 const adapterRule = (n: string) => n === "core" || n === "greenbutton" || n === "testkit"
