@@ -1,7 +1,8 @@
 import { CollectorError, TestScenario, Timestamp } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
+import * as CollectorSuite from "@meterbridge/testkit/collector"
 import { serve, type Served } from "@meterbridge/testkit/serve"
-import { Effect, Exit, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DemoCollector, DemoSandbox } from "../src/index.ts"
 
@@ -20,11 +21,9 @@ beforeAll(async () => {
 afterAll(() => served.close())
 
 const failure = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
-  const exit = await Effect.runPromiseExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
-  const fail = exit.cause.reasons.find((r) => r._tag === "Fail")
-  if (fail?._tag !== "Fail") throw new Error("expected a typed failure")
-  return fail.error
+  const error = await CollectorSuite.failureOf(effect)
+  if (!(error instanceof CollectorError.CollectorError)) throw new Error(`expected a typed failure, got ${String(error)}`)
+  return error
 }
 const grantOf = async (scenario: TestScenario.TestScenario) => {
   const auth = await Effect.runPromise(collector.authorize(DemoCollector.testAccess(scenario), context))

@@ -49,7 +49,8 @@ const defaultContext: Collector.AuthorizeContext = {
   registration: "live"
 }
 
-const failureOf = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
+/** The typed failure of an effect: its CollectorError, "defect" for anything else, undefined on success. */
+export const failureOf = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
   const exit = await Effect.runPromiseExit(effect)
   if (Exit.isSuccess(exit)) return undefined
   const error = exit.cause.reasons.find((r) => r._tag === "Fail")
