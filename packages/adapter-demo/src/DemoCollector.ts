@@ -62,11 +62,18 @@ const SessionWire = Schema.Struct({ session: Schema.String })
 const ErrorWire = Schema.Struct({ error: Schema.String, message: Schema.optionalKey(Schema.String) })
 const decodeError = Schema.decodeUnknownOption(Schema.fromJsonString(ErrorWire))
 
-/** The login that makes the DEMO portal play a test scenario; any password works. */
+/** The login that makes the DEMO portal play a test scenario; any password works, none too. */
 export const testAccess = (scenario: TestScenario.TestScenario): Collector.Access => ({
-  utility_username: TestScenario.usernameOf(scenario),
+  utility_username: `${TestScenario.USERNAME_PREFIX}${scenario}`,
   utility_password: "test"
 })
+
+/** A `UAPI_TEST_` username: a scenario login, known or not. */
+export const isTestUsername = (username: string): boolean => username.startsWith(TestScenario.USERNAME_PREFIX)
+
+/** Why a `UAPI_TEST_` username that names no scenario is refused. */
+export const unknownScenario = (username: string): string =>
+  `"${username}" names no test scenario; use ${TestScenario.scenarios.map((s) => testAccess(s)["utility_username"]).join(", ")}`
 
 interface Credentials {
   readonly username: string
@@ -147,12 +154,13 @@ export const make = (options: Options): Collector.Collector => {
     authorize: (access) =>
       Effect.gen(function*() {
         const username = access["utility_username"]?.trim()
-        const password = access["utility_password"]
-        if (!username || !password) {
+        // Scenario logins come from any utility's form (core runs their test authorizations here), password or not.
+        const password = access["utility_password"] ?? (username && isTestUsername(username) ? "" : undefined)
+        if (!username || password === undefined || (password === "" && !isTestUsername(username))) {
           return yield* CollectorError.invalidAccess("DEMO needs utility_username and utility_password")
         }
-        if (TestScenario.isTestUsername(username) && TestScenario.fromUsername(username) === undefined) {
-          return yield* CollectorError.invalidAccess(TestScenario.unknownScenarioMessage(username))
+        if (isTestUsername(username) && TestScenario.fromUsername(username) === undefined) {
+          return yield* CollectorError.invalidAccess(unknownScenario(username))
         }
         yield* login({ username, password })
         return { _tag: "Authorized", grant: { username, password } } as const

@@ -12,7 +12,7 @@
 import { TestScenario } from "@meterbridge/core"
 import { Hono } from "hono"
 import type { Context } from "hono"
-import { info } from "./DemoCollector.ts"
+import { info, isTestUsername, unknownScenario } from "./DemoCollector.ts"
 import * as Dataset from "./internal/Dataset.ts"
 import * as Scenarios from "./internal/Scenarios.ts"
 
@@ -62,10 +62,10 @@ const play = (c: Context, answer: Scenarios.Answer) =>
 /** Which login the credentials are, or why the portal refuses them. */
 const loginOf = (username: unknown, password: unknown): Scenarios.Play | string => {
   const invalid = "Invalid username or password"
-  if (typeof username !== "string" || typeof password !== "string" || password === "") return invalid
+  if (typeof username !== "string" || typeof password !== "string") return invalid
   const scenario = TestScenario.fromUsername(username)
   if (scenario !== undefined) return Scenarios.plays[scenario]
-  if (TestScenario.isTestUsername(username)) return TestScenario.unknownScenarioMessage(username)
+  if (isTestUsername(username)) return unknownScenario(username)
   return username === USERNAME && password === PASSWORD ? Scenarios.testLogin : invalid
 }
 

@@ -43,6 +43,16 @@ describe("DEMO test scenarios", () => {
     }
   })
 
+  it("accepts a scenario username without a password: core runs other utilities' test authorizations through DEMO", async () => {
+    // A Green Button form has only utility_username; core hands such a test authorization to DEMO unchanged.
+    const auth = await Effect.runPromise(collector.authorize({ utility_username: "UAPI_TEST_commercial" }, context))
+    expect(auth._tag).toBe("Authorized")
+    if (auth._tag === "Authorized") expect(await Effect.runPromise(collector.listServices(auth.grant))).toHaveLength(4)
+    // An ordinary login still needs its password.
+    const error = await failure(collector.authorize({ utility_username: "test" }, context))
+    expect(error.reason).toBe("InvalidAccess")
+  })
+
   it("rejects an unknown UAPI_TEST_ scenario as InvalidAccess naming every scenario", async () => {
     const error = await failure(collector.authorize({ utility_username: "UAPI_TEST_flood", utility_password: "x" }, context))
     expect(error.reason).toBe("InvalidAccess")

@@ -214,7 +214,7 @@ export const suite = (options: Options): void => {
 
     describe("test scenarios (Collector.testAccess)", () => {
       const scenarioCase = (scenario: TestScenario.TestScenario, run: (access: Collector.Access) => Promise<void>) =>
-        it(`${scenario}: ${TestScenario.descriptions[scenario]}`, async () => {
+        it(`${scenario}: ${TestScenario.describe[scenario]}`, async () => {
           if (!h.collector.testAccess) return
           await run(h.collector.testAccess(scenario))
         }, timeout)
