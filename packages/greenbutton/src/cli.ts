@@ -1,30 +1,29 @@
 #!/usr/bin/env node
-import { stringify } from "csv-stringify/sync"
-import { readGreenButtonFile } from "./GreenButtonFile.ts"
-import { dedupeReadings, summarizeRecords } from "./EspiSummary.ts"
-import type { EspiRecord } from "./EspiRecord.ts"
-import { Timestamp } from "@meterbridge/core"
+import { basename } from "node:path"
+import { readGreenButtonFile, readGreenButtonFileBatches } from "./GreenButtonFile.ts"
+import { dedupeReadings, summarizeBatches } from "./EspiSummary.ts"
+import { BillingPeriods } from "./GreenButtonBills.ts"
 
 const USAGE = `Usage:
-  meterbridge-greenbutton summarize <file>                 per usage point: kind, readings, kWh import/export, span, gaps, duplicates
-  meterbridge-greenbutton convert <file> [--format csv|json]   Meterbridge intervals (default json)
+  meterbridge-greenbutton summarize <file>
+      per usage point: kind, readings, kWh import/export, span, gaps, duplicates, and each billing period
+  meterbridge-greenbutton convert <file> [--what intervals|bills] [--format csv|json] [--utility PG&E|SCE|SDG&E|…]
+      Meterbridge intervals (default) or bills, as JSON (default) or CSV
 
-<file> is a Green Button ESPI XML feed or a PG&E / SCE / SDG&E Green Button CSV export.`
+<file> is a Green Button ESPI XML feed or a PG&E / SCE / SDG&E Green Button CSV export (also .zip or .gz).`
 
-/** Meterbridge's API timestamp shape (`2015-08-13T07:00:00.000000+00:00`). */
-const iso = (epoch: number): string => Timestamp.format(Timestamp.fromSeconds(epoch))
+/** A command line that cannot be run: printed with the usage, exit code 2. */
+class UsageError extends Error {}
 
-const toInterval = (r: Extract<EspiRecord, { _tag: "Reading" }>) => ({
-  utility_service_id: r.usagePointId,
-  flow: r.flow,
-  interval_start: iso(r.start),
-  interval_end: iso(r.start + r.duration),
-  interval_kWh: r.unit === "kWh" ? r.value : null,
-  value: r.value,
-  unit: r.unit,
-  cost: r.cost ?? null,
-  quality: r.quality ?? null
-})
+const option = (args: ReadonlyArray<string>, name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`)
+  if (i >= 0) {
+    const v = args[i + 1]
+    if (v === undefined || v.startsWith("--")) throw new UsageError(`--${name} needs a value`)
+    return v
+  }
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+}
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [command, file, ...rest] = argv
@@ -32,40 +31,45 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(USAGE + "\n")
     return command === undefined ? 2 : 0
   }
-  if (file === undefined || (command !== "summarize" && command !== "convert")) {
-    process.stderr.write(USAGE + "\n")
-    return 2
-  }
+  if (command !== "summarize" && command !== "convert") throw new UsageError(`Unknown command ${JSON.stringify(command)}`)
+  if (file === undefined || file.startsWith("--")) throw new UsageError(`${command} needs a file`)
   if (command === "summarize") {
-    const summary = await summarizeRecords(readGreenButtonFile(file))
+    const summary = await summarizeBatches(readGreenButtonFileBatches(file))
     process.stdout.write(JSON.stringify(summary, null, 2) + "\n")
     return 0
   }
-  const fi = rest.indexOf("--format")
-  const format = fi >= 0 ? rest[fi + 1] : rest.find((a) => a.startsWith("--format="))?.slice(9) ?? "json"
-  if (format !== "csv" && format !== "json") {
-    process.stderr.write(`Unknown --format ${JSON.stringify(format)}: use csv or json\n`)
-    return 2
-  }
+  const what = option(rest, "what") ?? "intervals"
+  const format = option(rest, "format") ?? "json"
+  if (what !== "intervals" && what !== "bills") throw new UsageError(`Unknown --what ${JSON.stringify(what)}: use intervals or bills`)
+  if (format !== "csv" && format !== "json") throw new UsageError(`Unknown --format ${JSON.stringify(format)}: use csv or json`)
+  // Only convert needs @meterbridge/core (API timestamps, the Bill schema); summarize starts faster without it.
+  const rows = await import("./MeterbridgeRows.ts")
+  const { stringify } = await import("csv-stringify/sync")
   const out = process.stdout
   const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((ok) => out.once("drain", () => ok())))
+  const columns = what === "bills" ? rows.billColumns : rows.intervalColumns
   let first = true
-  if (format === "csv") await write(stringify([Object.keys(toInterval({ _tag: "Reading", usagePointId: "", readingTypeId: "", start: 0, duration: 0, value: 0, unit: "", flow: "delivered" }))]))
-  else await write("[")
-  for await (const r of dedupeReadings(readGreenButtonFile(file))) {
-    if (r._tag === "Issue") {
-      process.stderr.write(`${r.kind}: ${r.message}\n`)
-      continue
-    }
-    if (r._tag !== "Reading") continue
-    const row = toInterval(r)
-    if (format === "csv") await write(stringify([Object.values(row)]))
+  const emit = async (row: Record<string, unknown>) => {
+    if (format === "csv") await write(stringify([columns.map((c) => row[c] ?? null)]))
     else {
       await write((first ? "\n" : ",\n") + JSON.stringify(row))
       first = false
     }
   }
-  if (format === "json") await write("\n]\n")
+  await write(format === "csv" ? stringify([columns]) : "[")
+  if (what === "intervals") {
+    for await (const r of dedupeReadings(readGreenButtonFile(file))) {
+      if (r._tag === "Issue") process.stderr.write(`${r.kind}: ${r.message}\n`)
+      else if (r._tag === "Reading") await emit(rows.toInterval(r))
+    }
+  } else {
+    const periods = new BillingPeriods()
+    for await (const batch of readGreenButtonFileBatches(file)) for (const r of batch) if (r._tag === "UsageSummary") periods.add(r)
+    for (const c of periods.conflicts) process.stderr.write(`billConflict: ${c.message}\n`)
+    const context = { utility: option(rest, "utility") ?? null, source: basename(file), updated: Math.floor(Date.now() / 1000) }
+    for (const p of periods.of()) await emit(rows.toBill(p, context))
+  }
+  if (format === "json") await write(first ? "]\n" : "\n]\n")
   return 0
 }
 
@@ -74,8 +78,16 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n\n${USAGE}\n`)
+      process.exitCode = 2
+      return
+    }
+    // Typed errors (EspiParseError, GreenButtonCsvError, GreenButtonFileError) carry a message meant for the user;
+    // anything else is still one line, never a stack.
     const err = e as { _tag?: string; message?: string; line?: number }
-    process.stderr.write(`error: ${err._tag ?? "Error"}: ${err.message ?? String(e)}${err.line !== undefined ? ` (line ${err.line})` : ""}\n`)
+    const message = (err.message ?? String(e)).split("\n")[0]
+    process.stderr.write(`error: ${err._tag ?? "Error"}: ${message}${err.line !== undefined ? ` (line ${err.line})` : ""}\n`)
     process.exitCode = 1
   }
 )
