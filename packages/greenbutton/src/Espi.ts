@@ -347,7 +347,8 @@ class EspiState {
         return
       }
       // An empty element (`<cost/>`) says nothing; a missing start or value is caught when the reading closes.
-      if (t.trim() === "") return
+      // (Only blank text reads as 0, so the trim is paid for zeros alone.)
+      if (n === 0 && t.trim() === "") return
       if (f === F_START) this.rStart = n
       else if (f === F_DURATION) this.rDuration = n
       else if (f === F_VALUE) this.rValue = n

@@ -81,7 +81,9 @@ class ReadingDedupe {
 
 /**
  * One channel's readings in typed arrays (24 bytes each) with an open-addressing index on start. A `Map` keyed by
- * epoch seconds costs several times that: starts above 2^30 are heap numbers, each its own object.
+ * epoch seconds costs several times that: starts above 2^30 are heap numbers, each its own object. Feeds are mostly
+ * in time order, and a start past every start so far cannot be a repeat: the index is only built once a reading
+ * arrives out of order.
  */
 class ChannelTrack {
   readonly usagePointId: string
@@ -91,7 +93,7 @@ class ChannelTrack {
   private values = new Float64Array(1024)
   private n = 0
   /** Slot → reading index + 1 (0 = empty); capacity a power of two, at most half full. */
-  private index = new Int32Array(4096)
+  private index: Int32Array | undefined
   private maxStart = -Infinity
 
   constructor(usagePointId: string, readingTypeId: string) {
@@ -100,11 +102,11 @@ class ChannelTrack {
   }
 
   indexOf(start: number): number {
-    // Feeds are mostly in time order: a start past every start so far cannot be a repeat.
     if (start > this.maxStart) return -1
-    const mask = this.index.length - 1
+    const index = this.index ?? this.rehash()
+    const mask = index.length - 1
     for (let slot = hash(start) & mask; ; slot = (slot + 1) & mask) {
-      const i = this.index[slot]!
+      const i = index[slot]!
       if (i === 0) return -1
       if (this.starts[i - 1] === start) return i - 1
     }
@@ -125,20 +127,19 @@ class ChannelTrack {
     this.values[this.n] = value
     this.n++
     if (start > this.maxStart) this.maxStart = start
-    if (this.n * 2 > this.index.length) this.rehash()
-    else this.place(this.n - 1)
+    const index = this.index
+    if (index === undefined) return
+    if (this.n * 2 > index.length) this.rehash()
+    else place(index, this.starts, this.n - 1)
   }
 
-  private place(i: number): void {
-    const mask = this.index.length - 1
-    let slot = hash(this.starts[i]!) & mask
-    while (this.index[slot] !== 0) slot = (slot + 1) & mask
-    this.index[slot] = i + 1
-  }
-
-  private rehash(): void {
-    this.index = new Int32Array(this.index.length * 2)
-    for (let i = 0; i < this.n; i++) this.place(i)
+  private rehash(): Int32Array {
+    let size = 4096
+    while (size < this.n * 2) size *= 2
+    const index = new Int32Array(size)
+    for (let i = 0; i < this.n; i++) place(index, this.starts, i)
+    this.index = index
+    return index
   }
 
   /** Spans between this channel's readings that nothing covers, oldest first. */
@@ -170,6 +171,13 @@ class ChannelTrack {
       if (e > covered) covered = e
     }
   }
+}
+
+const place = (index: Int32Array, starts: Float64Array, i: number): void => {
+  const mask = index.length - 1
+  let slot = hash(starts[i]!) & mask
+  while (index[slot] !== 0) slot = (slot + 1) & mask
+  index[slot] = i + 1
 }
 
 const grow = (a: Float64Array): Float64Array => {

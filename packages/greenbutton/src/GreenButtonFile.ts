@@ -1,6 +1,4 @@
 import { createReadStream, existsSync, statSync } from "node:fs"
-import { Readable } from "node:stream"
-import { createGunzip } from "node:zlib"
 import * as Data from "effect/Data"
 import type yauzl from "yauzl"
 import type { EspiRecord } from "./EspiRecord.ts"
@@ -50,6 +48,7 @@ async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): Batches<
     }
   })()
   if (head[0] === 0x1f && head[1] === 0x8b) {
+    const [{ Readable }, { createGunzip }] = await Promise.all([import("node:stream"), import("node:zlib")])
     yield* recordsOf(Readable.from(all).pipe(createGunzip()), name)
     return
   }
