@@ -185,8 +185,14 @@ class EspiState {
   }
 
   open(tag: SaxesTagPlain): void {
-    this.sawRoot = true
     const name = localName(tag.name)
+    if (!this.sawRoot) {
+      this.sawRoot = true
+      // Any XML reaches here once a file starts with `<`: say plainly when it is not Green Button at all.
+      if (name !== "feed" && name !== "entry" && !RESOURCES.has(name.toLowerCase())) {
+        this.failure ??= `Not a Green Button (ESPI) document: the root element is <${tag.name}>, not an Atom <feed> or an ESPI resource`
+      }
+    }
     this.depth++
     if (this.inBlock) {
       this.openInBlock(name)

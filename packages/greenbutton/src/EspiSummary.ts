@@ -317,7 +317,10 @@ class Summarizer {
       case "Reading": {
         const repeat = this.dedupe.check(r)
         if (repeat !== undefined) this.issue(repeat)
-        else this.reading(r)
+        else {
+          this.reading(r)
+          this.bills.addReading(r)
+        }
         return
       }
       case "UsagePoint": {

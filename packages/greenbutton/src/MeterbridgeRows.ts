@@ -30,8 +30,8 @@ export const intervalColumns = Object.keys(
  * file nor `--utility` says which utility billed.
  */
 export const FileBill = Bill.Bill.mapFields((f) => ({
-  ...Struct.omit(f, ["service_uid", "utility"]),
-  utility: Schema.NullOr(Schema.String)
+  utility: Schema.NullOr(Schema.String),
+  ...Struct.omit(f, ["service_uid", "utility"])
 }))
 export type FileBill = typeof FileBill.Type
 

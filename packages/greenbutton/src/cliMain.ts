@@ -1,6 +1,6 @@
 import { basename } from "node:path"
 import { readGreenButtonFile, readGreenButtonFileBatches } from "./GreenButtonFile.ts"
-import { dedupeReadings, summarizeBatches } from "./EspiSummary.ts"
+import { dedupeBatches, dedupeReadings, summarizeBatches } from "./EspiSummary.ts"
 import { BillingPeriods } from "./GreenButtonBills.ts"
 
 const USAGE = `Usage:
@@ -23,6 +23,12 @@ const option = (args: ReadonlyArray<string>, name: string): string | undefined =
   }
   return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 }
+
+// `convert … | head` closes the pipe early: that is the reader's choice, not an error worth a stack.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e
+  process.exit(0)
+})
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [command, file, ...rest] = argv
@@ -63,7 +69,12 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     }
   } else {
     const periods = new BillingPeriods()
-    for await (const batch of readGreenButtonFileBatches(file)) for (const r of batch) if (r._tag === "UsageSummary") periods.add(r)
+    for await (const batch of dedupeBatches(readGreenButtonFileBatches(file))) {
+      for (const r of batch) {
+        if (r._tag === "UsageSummary") periods.add(r)
+        else if (r._tag === "Reading") periods.addReading(r)
+      }
+    }
     for (const c of periods.conflicts) process.stderr.write(`billConflict: ${c.message}\n`)
     const context = { utility: option(rest, "utility") ?? null, source: basename(file), updated: Math.floor(Date.now() / 1000) }
     for (const p of periods.of()) await emit(rows.toBill(p, context))
