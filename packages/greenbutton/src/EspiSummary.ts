@@ -180,7 +180,7 @@ const place = (index: Int32Array, starts: Float64Array, i: number): void => {
   index[slot] = i + 1
 }
 
-const grow = (a: Float64Array): Float64Array => {
+const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
   const b = new Float64Array(a.length * 2)
   b.set(a)
   return b
