@@ -211,7 +211,8 @@ export interface BillSummary {
   readonly unit: string
   /** What the bill charges (ESPI billLastPeriod), in currency units. */
   readonly totalCost: number | null
-  readonly lineItems: ReadonlyArray<LineItem>
+  /** As in the UsageSummary, with the item's period as ISO `start` / `end`. */
+  readonly lineItems: ReadonlyArray<Omit<LineItem, "start" | "duration"> & { readonly start?: string; readonly end?: string }>
   /** Sum of `lineItems` (utilities often itemize only part of the total). */
   readonly lineItemTotal: number
   readonly statementDate?: string
@@ -417,7 +418,10 @@ class Summarizer {
           usage: s.overallConsumption,
           unit: s.unit,
           totalCost: s.billLastPeriod,
-          lineItems: s.lineItems,
+          lineItems: s.lineItems.map(({ start, duration, ...item }) => ({
+            ...item,
+            ...(start !== undefined ? { start: iso(start), ...(duration !== undefined ? { end: iso(start + duration) } : {}) } : {})
+          })),
           lineItemTotal: lineItemTotal(s),
           ...(s.statementDate !== undefined ? { statementDate: iso(s.statementDate) } : {}),
           ...(s.tariff !== undefined ? { tariff: s.tariff } : {}),
