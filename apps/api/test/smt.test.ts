@@ -75,8 +75,9 @@ describe("Smart Meter Texas through the API", () => {
     // Before the customer acts, polling leaves the account pending.
     await h.run(Effect.provideService(Worker.drain, Clock.Clock, clockAhead(Collection.POLL_INTERVAL_MS + 1_000)))
     expect((await json<{ latest: { type: string } }>(h.request(`/api/accounts/${account.uid}.json`, { token: a.token }))).latest.type).toBe("pending")
-    // The customer clicks the link in SMT's email (the sandbox lists what it sent).
-    const outbox = await json<Array<{ esiid: string; confirmUrl: string }>>(h.app.request(`${H.BASE}/sandbox/smt/outbox`))
+    // The customer clicks the link in SMT's email (the sandbox shows what it sent for that agreement).
+    const agreement = (await h.run(h.store.getAccount(account.uid)))!.authorization_ref
+    const outbox = await json<Array<{ esiid: string; confirmUrl: string }>>(h.app.request(`${H.BASE}/sandbox/smt/outbox/${agreement}`))
     const email = outbox.find((e) => e.esiid === esiid)!
     expect(email).toBeDefined()
     expect((await h.app.request(email.confirmUrl)).status).toBe(200)

@@ -228,7 +228,12 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
 
   // The sandbox's mailbox: in test mode nobody receives SMT's email, so its links are shown here, but only to whoever
   // knows the agreement id (the third party that asked for the agreement); the outbox is never listed whole.
-  app.get("/outbox", (c) => c.json({ error: "Ask for one agreement's mail: GET /outbox/<agreementID>." }, 404))
+  // The customer's own address finds their mail too (a tester knows the address they typed; nobody lists everyone's).
+  app.get("/outbox", (c) => {
+    const email = c.req.query("email")?.trim().toLowerCase()
+    if (!email) return c.json({ error: "Ask for one agreement's mail (GET /outbox/<agreementID>) or one address's (GET /outbox?email=<address>)." }, 404)
+    return c.json(outbox.filter((e) => e.to.toLowerCase() === email).reverse())
+  })
   app.get("/outbox/:agreementId", (c) => c.json(outbox.filter((e) => e.agreementId === c.req.param("agreementId")).reverse()))
 
   // The third party's side: Basic auth, optional mTLS, then faults.

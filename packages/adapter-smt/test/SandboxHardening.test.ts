@@ -39,6 +39,9 @@ describe("SMT sandbox: agreement ids and the outbox", () => {
     expect(scoped.map((e) => e.to)).toEqual(["me@example.com"])
     expect(scoped[0]!.confirmUrl).toContain(mine)
     expect(await (await sandbox.app.request("/outbox/AG00000001")).json()).toEqual([])
+    // The address the customer typed finds only their own mail.
+    const byAddress = (await (await sandbox.app.request("/outbox?email=ME@example.com")).json()) as Array<{ to: string }>
+    expect(byAddress.map((e) => e.to)).toEqual(["me@example.com"])
   })
 
   it("keeps at most MAX_MAILS mails and MAX_AGREEMENTS agreements, dropping the oldest", async () => {
