@@ -1,5 +1,5 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
-import { Context, Effect } from "effect"
+import { Clock, Context, Effect } from "effect"
 import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
@@ -11,6 +11,20 @@ import { scryptPasswords } from "../src/node/passwords.ts"
 
 export const BASE = "http://meterbridge.test"
 
+/** A clock `ms` ahead of now, so jobs scheduled for later (retries, polls) come due. */
+export const clockAhead = (ms: number): Clock.Clock => {
+  const millis = () => Date.now() + ms
+  return {
+    currentTimeMillisUnsafe: millis,
+    currentTimeMillis: Effect.sync(millis),
+    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
+    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
+    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
+    sleep: (d) => Effect.sleep(d)
+  }
+}
+
 export interface Harness {
   readonly app: ReturnType<typeof createApp>["app"]
   readonly flush: () => Promise<void>
@@ -20,6 +34,8 @@ export interface Harness {
   readonly logs: Array<string>
   readonly run: <A, E>(e: Effect.Effect<A, E, Services>) => Promise<A>
   readonly drain: () => Promise<number>
+  /** Runs every job due `ms` from now (retries, polls scheduled for later). */
+  readonly drainAhead: (ms: number) => Promise<number>
   readonly addUser: (email: string) => Promise<{ uid: string; token: string; tokenUid: string }>
   readonly request: (path: string, init?: RequestInit & { token?: string; json?: unknown; form?: Record<string, string> }) => Promise<Response>
 }
@@ -60,6 +76,7 @@ export const make = async (options: { rateLimit?: number; store?: Store.StoreSha
     logs,
     run,
     drain: () => run(Worker.drain),
+    drainAhead: (ms) => run(Effect.provideService(Worker.drain, Clock.Clock, clockAhead(ms))),
     addUser: async (email) => {
       const uid = crypto.randomUUID().slice(0, 8)
       await run(store.createUser({ uid, email, password_hash: null, created: Timestamp.fromMillis(Date.now()) }))
