@@ -1,4 +1,5 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
+import { expect } from "vitest"
 import { Clock, Context, Effect } from "effect"
 import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
@@ -109,4 +110,30 @@ export const addDemoAccount = async (h: Harness, token: string) => {
   })
   if (res.status !== 200) throw new Error(`add failed: ${res.status} ${await res.text()}`)
   return (await res.json()) as { uid: string; latest?: { type: string } }
+}
+
+/** Plays the customer on the in-process sandbox's consent page; returns the callback path the utility redirects to. */
+export const approveConsent = async (h: Harness, authorizationUrl: string, decision: "approve" | "decline" = "approve") => {
+  const url = new URL(authorizationUrl)
+  expect(url.origin).toBe(BASE)
+  const page = await h.app.request(authorizationUrl)
+  expect(page.status).toBe(200)
+  const q = url.searchParams
+  const form = new URLSearchParams({
+    client_id: q.get("client_id")!,
+    redirect_uri: q.get("redirect_uri")!,
+    scope: q.get("scope")!,
+    state: q.get("state")!,
+    username: "test",
+    decision
+  })
+  const res = await h.app.request(new URL("authorize", authorizationUrl).toString(), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: form.toString()
+  })
+  expect(res.status).toBe(302)
+  const location = new URL(res.headers.get("location")!)
+  expect(location.pathname).toBe("/api/oauth/callback")
+  return `${location.pathname}${location.search}`
 }
