@@ -54,6 +54,10 @@ describe("v2 API", async () => {
     const badUri = await v2("/templates", { method: "POST", json: { company_name: "Acme", redirect_uris: ["javascript:alert(1)"] } })
     expect(badUri.status).toBe(400)
     expect((await badUri.json())["error"]).toBe("invalid_param")
+    // curl -d sends JSON labelled as a form: still JSON.
+    const curlStyle = await v2("/templates", { method: "POST", raw: JSON.stringify({ company_name: "Curl Co" }), headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+    expect(curlStyle.status).toBe(201)
+    await v2(`/templates/${(await curlStyle.json())["uid"]}`, { method: "DELETE" })
     const notJson = await v2("/templates", { method: "POST", raw: "{company_name:" })
     expect((await notJson.json())["error"]).toBe("invalid_param")
     expect((await body(v2("/templates")))["templates"]).toEqual([])
