@@ -110,7 +110,7 @@ describe("the hosted authorization page", async () => {
     expect(location.searchParams.get("error")).toBe("access_denied")
     expect(location.searchParams.get("state")).toBe("s1")
     const found = await v2(`/authorizations?referrals=${location.searchParams.get("referral")}`)
-    expect(found["authorizations"][0]).toMatchObject({ is_declined: true, status: "declined" })
+    expect(found["authorizations"][0]).toMatchObject({ is_declined: true, status: "errored" })
   })
 
   it("UAPI_TEST_ usernames in the form simulate the scenarios", async () => {

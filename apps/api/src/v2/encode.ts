@@ -66,6 +66,7 @@ export const authorization = (a: Store.AccountRecord, ctx: Context) => {
     expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : ts(a.auth_expires),
     is_expired: expired,
     exports: { meters_csv: `${ctx.base}/api/v2/files/meters_bills_csv?authorizations=${a.uid}` },
+    exports_list: [{ name: "Bills (CSV)", link: `${ctx.base}/api/v2/files/meters_bills_csv?authorizations=${a.uid}` }],
     form_uid: a.form_uid,
     template_uid: a.template_uid,
     referrals: a.referral === null ? [] : [a.referral],
@@ -76,7 +77,8 @@ export const authorization = (a: Store.AccountRecord, ctx: Context) => {
     revoked: ts(a.revoked),
     is_revoked: a.revoked !== null,
     scope: { expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : ts(a.auth_expires) },
-    status: a.revoked !== null ? "revoked" : a.declined !== null ? "declined" : status(a.latest),
+    // v2's status enum is pending | updated | errored (the utility-api client decodes it strictly).
+    status: a.revoked !== null ? "updated" : a.declined !== null ? "errored" : status(a.latest),
     status_message: a.latest?.message ?? "Authorization received",
     status_ts: ts(a.latest?.timestamp ?? a.created),
     user_email: ctx.userEmail,
@@ -95,7 +97,8 @@ const coverage = (ranges: ReadonlyArray<readonly [Timestamp.Micros, Timestamp.Mi
 const meterBase = (s: Pick<Store.ServiceRecord, "utility_service_id" | "utility_tariff_name" | "utility_service_address" | "utility_meter_number" | "utility_billing_contact" | "utility_billing_address" | "utility_billing_account">) => ({
   service_identifier: s.utility_service_id,
   service_tariff: s.utility_tariff_name,
-  service_class: null,
+  // UtilityAPI's ServiceType vocabulary; every utility served today is electric, and none says residential or commercial.
+  service_class: "electric",
   service_address: s.utility_service_address,
   meter_numbers: s.utility_meter_number === null ? [] : [s.utility_meter_number],
   billing_contact: s.utility_billing_contact,
@@ -141,6 +144,10 @@ export const meter = (s: Store.ServiceView, ctx: Context) => {
       bills_csv: `${ctx.base}/api/v2/files/meters_bills_csv?meters=${s.uid}`,
       intervals_csv: `${ctx.base}/api/v2/files/intervals_csv?meters=${s.uid}`
     },
+    exports_list: [
+      { name: "Bills (CSV)", link: `${ctx.base}/api/v2/files/meters_bills_csv?meters=${s.uid}` },
+      { name: "Intervals (CSV)", link: `${ctx.base}/api/v2/files/intervals_csv?meters=${s.uid}` }
+    ],
     blocks: ["base"],
     base: meterBase(s)
   }
