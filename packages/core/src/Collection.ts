@@ -10,14 +10,15 @@
  */
 import { Clock, Effect, Schema, Stream } from "effect"
 import type { AuthType } from "./Account.ts"
-import type { Access, Authorization, Collector, DateWindow, Grant } from "./Collector.ts"
+import type { Access, Authorization, Collector, CollectorInfo, DateWindow, Grant } from "./Collector.ts"
 import { CollectorError } from "./CollectorError.ts"
 import { Collectors } from "./Collectors.ts"
 import { newUid } from "./Ids.ts"
+import { InvalidInput } from "./InvalidInput.ts"
 import type { Log, LogType } from "./Log.ts"
 import { Store } from "./Store.ts"
 import type { AccountRecord, Job, ServiceRecord, StoreError } from "./Store.ts"
-import { fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
+import { format, fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
 import { Vault, type VaultError } from "./Vault.ts"
 
 export class UnknownUtility extends Schema.TaggedError<UnknownUtility>()("UnknownUtility", {
@@ -29,7 +30,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }) {}
 
-export type CollectionError = CollectorError | UnknownUtility | NotFound | StoreError | VaultError
+export type CollectionError = CollectorError | UnknownUtility | NotFound | InvalidInput | StoreError | VaultError
 type Env = Store | Collectors | Vault
 
 /** How long an authorization lasts when the utility does not say. */
@@ -156,6 +157,12 @@ export interface AccountOrigin {
   readonly returnTo?: string
 }
 
+/** The one rule on `auth_type`: the utility must allow it. */
+export const authTypeProblem = (info: CollectorInfo, authType: AuthType): InvalidInput | undefined =>
+  info.allows.includes(authType)
+    ? undefined
+    : new InvalidInput({ field: "auth_type", message: `${info.utility} accepts auth_type ${info.allows.map((a) => `"${a}"`).join(" or ")}.` })
+
 export interface AddAccountInput {
   readonly user_uid: string
   readonly utility: string
@@ -173,12 +180,8 @@ export interface AddAccountInput {
  */
 export const addAccount = Effect.fn("Collection.addAccount")(function*(input: AddAccountInput) {
   const collector = yield* collectorForAccount({ utility: input.utility, is_test: input.origin?.is_test ?? false })
-  if (!collector.info.allows.includes(input.auth_type)) {
-    return yield* new CollectorError({
-      reason: "InvalidAccess",
-      message: `${input.utility} accepts auth_type ${collector.info.allows.map((a) => `"${a}"`).join(" or ")}`
-    })
-  }
+  const refused = authTypeProblem(collector.info, input.auth_type)
+  if (refused) return yield* refused
   const registration = yield* registrationFor(collector, input.user_uid)
   const uid = newUid()
   const outcome = yield* collector.authorize(input.access, { accountUid: uid, callbackUrl: input.callbackUrl, registration }).pipe(
@@ -282,9 +285,8 @@ export const modifyAccount = Effect.fn("Collection.modifyAccount")(function*(uid
   const account = yield* store.getAccount(uid)
   if (!account) return yield* new NotFound({ message: `Account ${uid} not found` })
   const collector = yield* collectorForAccount(account)
-  if (input.auth_type && !collector.info.allows.includes(input.auth_type)) {
-    return yield* new CollectorError({ reason: "InvalidAccess", message: `${account.utility} does not accept auth_type "${input.auth_type}"` })
-  }
+  const refused = input.auth_type === undefined ? undefined : authTypeProblem(collector.info, input.auth_type)
+  if (refused) return yield* refused
   let patch: Partial<AccountRecord> = {
     ...(input.auth_type ? { auth_type: input.auth_type } : {}),
     ...(input.auth !== undefined ? { auth: input.auth } : {})
@@ -329,6 +331,15 @@ export const modifyService = Effect.fn("Collection.modifyService")(function*(
   const service = yield* store.getService(uid)
   if (!service) return yield* new NotFound({ message: `Service ${uid} not found` })
   const t = yield* now
+  if (typeof input.active_until === "number") {
+    const account = yield* store.getAccount(service.account_uid)
+    if (account && account.auth_expires !== null && input.active_until > account.auth_expires) {
+      return yield* new InvalidInput({
+        field: "active_until",
+        message: `"active_until" cannot be after the account's authorization expires (${format(account.auth_expires)}).`
+      })
+    }
+  }
   const activeUntil = input.active_until === "now" ? t : input.active_until ?? service.active_until
   if (input.active_until !== undefined) yield* store.updateService(uid, { active_until: activeUntil })
   const collect = input.update_data !== false && (input.active_until === "now" || (activeUntil !== null && activeUntil > t))

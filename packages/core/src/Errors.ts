@@ -7,7 +7,8 @@ import type { NotFound, UnknownUtility } from "./Collection.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Conflict, StoreError } from "./Store.ts"
 import type { VaultError } from "./Vault.ts"
-import type { ExpiredOrRevoked, InvalidInput, NotDeletable } from "./Workflow.ts"
+import type { InvalidInput } from "./InvalidInput.ts"
+import type { ExpiredOrRevoked, NotDeletable } from "./Workflow.ts"
 
 export type DomainError =
   | StoreError

@@ -16,14 +16,11 @@ import { newSecretCode, newUid } from "./Ids.ts"
 import * as Scope from "./Scope.ts"
 import { Store } from "./Store.ts"
 import type { AccountRecord, FormRecord, MonitoringFrequency, ServiceRecord, TemplateRecord } from "./Store.ts"
+import { InvalidInput } from "./InvalidInput.ts"
 import { fromUsername, type TestScenario } from "./TestScenario.ts"
 import type { Micros } from "./Timestamp.ts"
 
-/** A field of a command's input that breaks a rule; the surface names the field. */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
-  field: Schema.String,
-  message: Schema.String
-}) {}
+export { InvalidInput }
 
 /** Only test and DEMO authorizations can be deleted; real ones are revoked. */
 export class NotDeletable extends Schema.TaggedError<NotDeletable>()("NotDeletable", {

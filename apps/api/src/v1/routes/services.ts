@@ -101,15 +101,6 @@ export const services = (deps: Deps) => {
     if (raw !== undefined && raw.trim().toLowerCase() === "now") active_until = "now"
     else active_until = Body.optionalTimestamp(body, "active_until")
     const update_data = Body.optionalBoolean(body, "update_data")
-    if (typeof active_until === "number") {
-      const account = await Owned.account(api, c.get("userUid"), s.account_uid)
-      if (account.auth_expires !== null && active_until > account.auth_expires) {
-        throw invalidField(
-          "active_until",
-          `"active_until" cannot be after the account's authorization expires (${Timestamp.format(account.auth_expires)}).`
-        )
-      }
-    }
     await api.run(Collection.modifyService(s.uid, {
       ...(active_until === undefined ? {} : { active_until }),
       ...(update_data === undefined ? {} : { update_data })
