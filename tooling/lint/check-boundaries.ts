@@ -15,6 +15,7 @@ const allowed: Record<string, (name: string) => boolean> = {
   testkit: (n) => n === "core",
   "store-kysely": (n) => n === "core" || n === "testkit",
   greenbutton: (n) => n === "core" || n === "testkit",
+  webhooks: (n) => n === "core",
   api: (n) => n !== "api"
 }
 const adapterRule = (n: string) => n === "core" || n === "greenbutton" || n === "testkit"
@@ -29,6 +30,9 @@ const files = (dir: string): Array<string> => {
   }
   return out
 }
+
+/** In apps/api, what may use Node: its entrypoints and the node/ folder (paths relative to src/). */
+const nodeOnly = (path: string) => path === "main.node.ts" || path === "cli.ts" || path.startsWith("node/")
 
 const problems: Array<string> = []
 for (const group of ["packages", "apps"]) {
@@ -49,6 +53,20 @@ for (const group of ["packages", "apps"]) {
       }
       if (pkg === "core" && /\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
         problems.push(`${relative(root, file)} uses a Node global; core must stay runtime-neutral`)
+      }
+      if (pkg === "api" && !nodeOnly(relative(join(dir, "src"), file))) {
+        for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+          const spec = m[1]!
+          if (/^(node:|fs$|path$|crypto$|os$|zlib$|child_process$|@hono\/node-server|better-sqlite3|pg$)/.test(spec)) {
+            problems.push(`${relative(root, file)} imports ${spec}; only the Node entrypoints (main.node.ts, cli.ts, node/) may`)
+          }
+          if (spec.startsWith(".") && nodeOnly(relative(join(dir, "src"), join(file, "..", spec)))) {
+            problems.push(`${relative(root, file)} imports the Node-only module ${spec}; the app factory must stay runtime-neutral`)
+          }
+        }
+        if (/\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
+          problems.push(`${relative(root, file)} uses a Node global; only the Node entrypoints may`)
+        }
       }
     }
   }

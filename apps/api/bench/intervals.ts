@@ -5,7 +5,8 @@
  */
 import { Stream } from "effect"
 import { Interval } from "@meterbridge/core"
-import * as Serialize from "../src/Serialize.ts"
+import * as Serialize from "../src/v1/Serialize.ts"
+import * as Wire from "../src/shared/wire.ts"
 import { listen, ratio, setup, YEAR_ROWS } from "./setup.ts"
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? "5")
@@ -39,7 +40,7 @@ const baselineJson = () =>
   }))
 const baselineCsv = () =>
   b.run(Stream.runFold(Stream.chunks(Stream.rechunk(b.store.streamIntervals(b.serviceUid), 2000)), () => 0, (n, chunk) => {
-    encoder.encode(Serialize.csvRows(chunk.map(Serialize.intervalCsvRow)))
+    encoder.encode(Wire.csvRows(chunk.map(Serialize.intervalCsvRow)))
     return n + chunk.length
   }))
 

@@ -8,7 +8,8 @@ import { Collectors, Store, Timestamp, Vault } from "@meterbridge/core"
 import type { Hono } from "hono"
 import { createApp } from "../src/app.ts"
 import { openStore } from "../src/node/openStore.ts"
-import * as Tokens from "../src/Tokens.ts"
+import * as Tokens from "../src/shared/Tokens.ts"
+import { scryptPasswords } from "../src/node/passwords.ts"
 
 export const YEAR_ROWS = 365 * 96
 
@@ -23,10 +24,10 @@ export const setup = async () => {
   const { secret } = await run(Tokens.create("u1", { now }))
   await run(store.createAccount({
     uid: "a1", user_uid: "u1", utility: "DEMO", created: now, auth_type: "owner", auth: "Bench", auth_expires: null,
-    login: "credentials", latest: null, sealed_grant: "v1.x.y", authorization_ref: null, authorization_url: null
+    login: "credentials", latest: null, sealed_grant: "v1.x.y", authorization_ref: null, authorization_url: null, ...Store.v1AccountFields
   }))
   const service = await run(store.upsertService({
-    uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO", created: now, active_until: null, latest: null, last_collected: null,
+    uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO", created: now, active_until: null, latest: null, last_collected: null, ...Store.v1ServiceFields,
     utility_service_id: "1234567890", utility_tariff_name: "E1", utility_service_address: "123 Main St", utility_billing_account: "1",
     utility_billing_contact: "DOE,JOHN", utility_billing_address: "123 Main St", utility_meter_number: "A1"
   }))
@@ -49,7 +50,7 @@ export const setup = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app } = createApp({
-    context,
+    context, passwords: scryptPasswords,
     config: { signingKey: crypto.getRandomValues(new Uint8Array(32)), rateLimit: 10_000, publicBaseUrl: "http://127.0.0.1", log: () => {} }
   })
   return {

@@ -1,106 +1,56 @@
 /**
- * The Hono app: the v1 surface under `/api`, sandboxes of test-mode utilities
- * under `/sandbox/<slug>`. No `listen`, no environment: `main.node.ts` and the
- * tests hand in an `ApiRuntime`.
+ * The app factory: each surface is its own Hono app with its own middleware,
+ * authentication, error format and encoders — v1 under `/api`, v2 under
+ * `/api/v2`, the customer's pages, and the sandboxes of test-mode utilities
+ * under `/sandbox/<slug>` — and this composes them. Runtime-neutral: no
+ * `listen`, no environment, no Node modules; each runtime's entrypoint hands
+ * in an `ApiRuntime`.
  */
-import { Hono } from "hono"
-import { getPath } from "hono/utils/url"
-import * as Api from "./Api.ts"
-import { ApiError, internal } from "./ApiError.ts"
-import type { AppEnv } from "./AppEnv.ts"
-import * as ConfirmationCode from "./ConfirmationCode.ts"
-import * as Csrf from "./Csrf.ts"
-import type { Deps } from "./Deps.ts"
-import { authenticate } from "./middleware/auth.ts"
-import { format, stripFormatSuffix } from "./middleware/format.ts"
-import * as RateLimit from "./middleware/rateLimit.ts"
-import { redactUrl, requestLog, securityHeaders } from "./middleware/security.ts"
-import * as RequestCounter from "./RequestCounter.ts"
-import { accounts } from "./routes/accounts.ts"
-import { docs } from "./routes/docs.ts"
-import { oauth } from "./routes/oauth.ts"
-import { registrations } from "./routes/registrations.ts"
-import { services } from "./routes/services.ts"
-import { tokens } from "./routes/tokens.ts"
-import { signup, users } from "./routes/users.ts"
+import * as Runtime from "./Runtime.ts"
+import * as Shared from "./shared/Shared.ts"
+import { v1 } from "./v1/app.ts"
+import { v2 } from "./v2/app.ts"
+import { web } from "./web/app.ts"
+
+type Fetch = (request: Request) => Response | Promise<Response>
 
 export interface AppOptions {
   /** Sub-apps to mount beside the API, e.g. in-process utility sandboxes: `{ "/sandbox/demo": app }`. */
-  readonly mounts?: Readonly<Record<string, { fetch: (request: Request) => Response | Promise<Response> }>>
+  readonly mounts?: Readonly<Record<string, { fetch: Fetch }>>
   /** Log every request (method, redacted URL, status, time). */
   readonly logRequests?: boolean
 }
 
 export interface App {
-  readonly app: Hono<AppEnv>
+  readonly app: { readonly fetch: Fetch; readonly request: (input: string | Request, init?: RequestInit) => Response | Promise<Response> }
   /** Writes pending token request counts; call before shutdown. */
   readonly flush: () => Promise<void>
 }
 
-const hmacSubkey = (key: Uint8Array, label: string): Uint8Array => {
-  // Distinct keys per purpose from one secret, so a CSRF token can never pass as a confirmation code.
-  const out = new Uint8Array(key.length + label.length)
-  out.set(key)
-  out.set(new TextEncoder().encode(label), key.length)
-  return out
-}
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`)
 
-export const createApp = (runtime: Api.ApiRuntime, options: AppOptions = {}): App => {
-  const api = Api.make(runtime)
-  const counter = RequestCounter.make(api)
-  const deps: Deps = {
-    api,
-    codes: ConfirmationCode.make(hmacSubkey(runtime.config.signingKey, "confirmation-code")),
-    codeFailures: RateLimit.make(5, api.now, 10 * 60_000),
-    csrf: Csrf.make(hmacSubkey(runtime.config.signingKey, "csrf")),
-    counter
-  }
-  const limiter = RateLimit.make(runtime.config.rateLimit, api.now)
-
-  const app = new Hono<AppEnv>({ getPath: (req) => stripFormatSuffix(getPath(req)) })
-
-  app.onError((err, c) => {
-    const e = err instanceof ApiError ? err : undefined
-    if (!e) api.log(`[error] ${c.req.method} ${redactUrl(c.req.url)}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
-    const out = e ?? internal()
-    const res = c.json(out.body, out.status)
-    for (const [k, v] of Object.entries(out.headers)) res.headers.set(k, v)
-    res.headers.set("Cache-Control", "no-store")
-    res.headers.set("Referrer-Policy", "no-referrer")
-    return res
-  })
-  app.notFound((c) => {
-    const res = c.json(
-      { error: "not_found", message: `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}. GET /api/docs lists them.` },
-      404
-    )
-    res.headers.set("Cache-Control", "no-store")
-    return res
-  })
-
-  if (options.logRequests) app.use("/api/*", requestLog(api.log, api.now))
-  app.use("/api/*", securityHeaders())
-
-  // Public: the docs, sign-up (CSRF instead of a token) and the customer's OAuth return.
-  app.route("/api/oauth", oauth(deps))
-  app.use("/api/*", format())
-  app.route("/api/docs", docs())
-  app.route("/api/users/new", signup(deps))
-
-  app.use("/api/*", authenticate(api, limiter, counter))
-  app.route("/api/accounts", accounts(deps))
-  app.route("/api/services", services(deps))
-  app.route("/api/users", users(deps))
-  app.route("/api/tokens", tokens(deps))
-  app.route("/api/registrations", registrations(deps))
-
-  for (const [prefix, sub] of Object.entries(options.mounts ?? {})) {
-    app.all(`${prefix}/*`, (c) => {
-      const url = new URL(c.req.url)
+export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {}): App => {
+  const shared = Shared.make(Runtime.make(runtime))
+  const surfaces: ReadonlyArray<readonly [string, Fetch]> = [
+    ...Object.entries(options.mounts ?? {}).map(([prefix, sub]): readonly [string, Fetch] => [prefix, (request) => {
+      const url = new URL(request.url)
       url.pathname = url.pathname.slice(prefix.length) || "/"
-      return sub.fetch(new Request(url, c.req.raw))
-    })
+      return sub.fetch(new Request(url, request))
+    }]),
+    ["/api/v2", v2(shared, options).fetch],
+    ["/api", v1(shared, options).fetch]
+  ]
+  const pages = web(shared)
+  const fetch: Fetch = (request) => {
+    const path = new URL(request.url).pathname
+    for (const [prefix, surface] of surfaces) if (under(path, prefix)) return surface(request)
+    return pages.fetch(request)
   }
-
-  return { app, flush: counter.flush }
+  return {
+    app: {
+      fetch,
+      request: (input, init) => fetch(input instanceof Request ? input : new Request(new URL(input, "http://localhost"), init))
+    },
+    flush: shared.counter.flush
+  }
 }

@@ -6,11 +6,12 @@
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
 import { Ids, Store, Timestamp } from "@meterbridge/core"
-import * as Invites from "./Invites.ts"
+import * as Invites from "./shared/Invites.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
-import * as Passwords from "./Passwords.ts"
-import * as Tokens from "./Tokens.ts"
+import * as Passwords from "./shared/Passwords.ts"
+import { scryptPasswords } from "./node/passwords.ts"
+import * as Tokens from "./shared/Tokens.ts"
 
 const USAGE = `Usage: meterbridge <command> [options]
 
@@ -64,7 +65,7 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
     if (values.password !== undefined) {
       const weak = Passwords.weakness(values.password)
       if (weak) throw new UsageError(weak)
-      password_hash = await Passwords.hash(values.password)
+      password_hash = await scryptPasswords.hash(values.password)
     }
     const db = await open()
     const user: Store.UserRecord = { uid: Ids.newUid(), email, password_hash, created: Timestamp.fromMillis(Date.now()) }

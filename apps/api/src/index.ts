@@ -1,5 +1,4 @@
 export { createApp } from "./app.ts"
 export type { App, AppOptions } from "./app.ts"
-export type { ApiConfig, ApiRuntime, Services } from "./Api.ts"
-export { ApiError } from "./ApiError.ts"
-export * as AppCollectors from "./collectors.ts"
+export type { ApiConfig, ApiRuntime, Services } from "./Runtime.ts"
+export { HttpError } from "./shared/HttpError.ts"

@@ -8,11 +8,12 @@ import { serve } from "@hono/node-server"
 import { Context, Effect, Fiber } from "effect"
 import { Collectors, Store, Vault, Worker } from "@meterbridge/core"
 import { createApp } from "./app.ts"
-import * as AppCollectors from "./collectors.ts"
+import * as AppCollectors from "./node/collectors.ts"
 import { bootstrap, DEFAULT_ADMIN_EMAIL } from "./node/bootstrap.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore } from "./node/openStore.ts"
 import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
+import { scryptPasswords } from "./node/passwords.ts"
 
 const env = process.env
 const log = (line: string) => console.log(line)
@@ -56,7 +57,7 @@ const main = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app, flush } = createApp(
-    { context, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
+    { context, passwords: scryptPasswords, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch

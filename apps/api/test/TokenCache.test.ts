@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import * as TokenCache from "../src/TokenCache.ts"
+import * as TokenCache from "../src/shared/TokenCache.ts"
 
 const token = (uid: string) => ({
   uid,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
-import * as TokenSecret from "../src/TokenSecret.ts"
-import { redactUrl } from "../src/middleware/security.ts"
+import * as TokenSecret from "../src/shared/TokenSecret.ts"
+import { redactUrl } from "../src/shared/security.ts"
 
 describe("authentication", () => {
   it("accepts the token as ?access_token=, Basic \"token:\", Token and Bearer", async () => {

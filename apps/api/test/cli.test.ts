@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
 import { openStore } from "../src/node/openStore.ts"
-import * as TokenSecret from "../src/TokenSecret.ts"
+import * as TokenSecret from "../src/shared/TokenSecret.ts"
 
 const CLI = join(import.meta.dirname, "../src/cli.ts")
 const dir = mkdtempSync(join(tmpdir(), "mb-cli-"))
@@ -85,7 +85,7 @@ describe("meterbridge CLI", () => {
       const { csrf_token } = (await form.json()) as { csrf_token: string }
       const body = { invite: code, email: "new@example.com", password: "a long enough password", password_confirm: "a long enough password", csrf_token }
       expect((await h.request("/api/users/new.json", { method: "POST", headers: { Cookie: cookie }, form: body })).status).toBe(200)
-      const hash = await import("../src/Invites.ts").then((m) => m.hash(code))
+      const hash = await import("../src/shared/Invites.ts").then((m) => m.hash(code))
       expect(await Effect.runPromise(db.store.redeemInvite(hash, "someone", Timestamp.fromMillis(Date.now())))).toBe(false)
     } finally {
       await db.close()

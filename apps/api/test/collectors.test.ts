@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import * as AppCollectors from "../src/collectors.ts"
+import * as AppCollectors from "../src/node/collectors.ts"
 
 const PACKAGES = join(import.meta.dirname, "../../../packages")
 const adapters = readdirSync(PACKAGES).filter((d) => d.startsWith("adapter-") && existsSync(join(PACKAGES, d, "package.json")))

@@ -3,7 +3,8 @@ import { parse } from "csv-parse/sync"
 import { Stream } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
-import * as Serialize from "../src/Serialize.ts"
+import * as Serialize from "../src/v1/Serialize.ts"
+import * as Wire from "../src/shared/wire.ts"
 import * as H from "./harness.ts"
 
 const row = (over: Partial<Store.IntervalRecord> = {}): Store.IntervalRecord => ({
@@ -43,13 +44,13 @@ describe("serialization", () => {
   it("the fast timestamp formatter equals Timestamp.format", () => {
     const samples = [0, 1, 999_999, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, Timestamp.parse("2024-02-29T23:59:59.999999Z")!]
     for (let i = 0; i < 5000; i++) samples.push(Math.floor(Math.random() * 2 ** 52))
-    for (const t of samples) expect(Serialize.fastTimestamp(t)).toBe(Timestamp.format(t))
+    for (const t of samples) expect(Wire.fastTimestamp(t)).toBe(Timestamp.format(t))
   })
 
   it("the hand-written Service object deep-equals the Schema's encoding", () => {
     const base: Store.ServiceView = {
       uid: "s1", user_uid: "u1", account_uid: "a1", account_auth_type: "owner", account_auth: "J", utility: "DEMO",
-      created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null,
+      created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null, ...Store.v1ServiceFields,
       utility_service_id: "1", utility_tariff_name: null, utility_service_address: "1 Main", utility_billing_account: null,
       utility_billing_contact: null, utility_billing_address: null, utility_meter_number: "M",
       bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0
@@ -74,7 +75,7 @@ describe("serialization", () => {
   })
 
   it("writes CSV cells with quoting, null and absent fields as empty, nested fields left out", () => {
-    const text = Serialize.csv([{ a: "x,\"y\"", b: null, c: { nested: 1 }, d: 1.5 }, { a: "line\nbreak", d: true }])
+    const text = Wire.csv([{ a: "x,\"y\"", b: null, c: { nested: 1 }, d: 1.5 }, { a: "line\nbreak", d: true }])
     expect(parse(text, { columns: true })).toEqual([
       { a: "x,\"y\"", b: "", d: "1.5" },
       { a: "line\nbreak", b: "", d: "true" }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest"
-import * as ConfirmationCode from "../src/ConfirmationCode.ts"
-import * as Csrf from "../src/Csrf.ts"
-import { presentedToken } from "../src/middleware/auth.ts"
-import * as RateLimit from "../src/middleware/rateLimit.ts"
+import * as ConfirmationCode from "../src/shared/ConfirmationCode.ts"
+import * as Csrf from "../src/shared/Csrf.ts"
+import { presentedToken } from "../src/shared/auth.ts"
+import * as RateLimit from "../src/shared/rateLimit.ts"
 import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
-import * as Passwords from "../src/Passwords.ts"
+import * as Passwords from "../src/node/passwords.ts"
 
 describe("confirmation codes (signer)", () => {
   const key = crypto.getRandomValues(new Uint8Array(32))

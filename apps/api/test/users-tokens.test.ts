@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { Timestamp } from "@meterbridge/core"
 import * as H from "./harness.ts"
-import * as Invites from "../src/Invites.ts"
-import * as Passwords from "../src/Passwords.ts"
-import * as Tokens from "../src/Tokens.ts"
+import * as Invites from "../src/shared/Invites.ts"
+import * as Passwords from "../src/node/passwords.ts"
+import * as Tokens from "../src/shared/Tokens.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T
 

@@ -4,7 +4,7 @@
  * also the template for credential-based adapters: `info` says what the
  * utility is, `make` wires the protocol to the Collector contract.
  */
-import { Collector, CollectorError, RetryAfter, Service, Timestamp } from "@meterbridge/core"
+import { Collector, CollectorError, RetryAfter, Service, TestScenario, Timestamp } from "@meterbridge/core"
 import { Clock, Effect, Option, Schema, Stream } from "effect"
 
 export const info: Collector.CollectorInfo = {
@@ -58,6 +58,22 @@ const UsageWire = Schema.Struct({
 /** The portal lists services with exactly the fields of `ServiceDetails`. */
 const ServicesWire = Schema.Struct({ services: Schema.Array(Service.ServiceDetails) })
 const SessionWire = Schema.Struct({ session: Schema.String })
+/** The portal's error body: `{ error, message }`. */
+const ErrorWire = Schema.Struct({ error: Schema.String, message: Schema.optionalKey(Schema.String) })
+const decodeError = Schema.decodeUnknownOption(Schema.fromJsonString(ErrorWire))
+
+/** The login that makes the DEMO portal play a test scenario; any password works, none too. */
+export const testAccess = (scenario: TestScenario.TestScenario): Collector.Access => ({
+  utility_username: `${TestScenario.USERNAME_PREFIX}${scenario}`,
+  utility_password: "test"
+})
+
+/** A `UAPI_TEST_` username: a scenario login, known or not. */
+export const isTestUsername = (username: string): boolean => username.startsWith(TestScenario.USERNAME_PREFIX)
+
+/** Why a `UAPI_TEST_` username that names no scenario is refused. */
+export const unknownScenario = (username: string): string =>
+  `"${username}" names no test scenario; use ${TestScenario.scenarios.map((s) => testAccess(s)["utility_username"]).join(", ")}`
 
 interface Credentials {
   readonly username: string
@@ -112,7 +128,14 @@ export const make = (options: Options): Collector.Collector => {
         try: () => response.text(),
         catch: () => CollectorError.unavailable("DEMO's answer broke off")
       })
-      if (!response.ok) return yield* CollectorError.protocolError(`DEMO answered HTTP ${response.status}: ${text.slice(0, 200)}`)
+      if (!response.ok) {
+        // A portal error (locked account, maintenance notice…) that no retry fixes: say what the utility said.
+        const said = Option.match(decodeError(text), {
+          onNone: () => `HTTP ${response.status}: ${text.slice(0, 200)}`,
+          onSome: (e) => e.message ?? e.error
+        })
+        return yield* CollectorError.protocolError(`DEMO returned an error: ${said}`)
+      }
       const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => CollectorError.protocolError("DEMO sent invalid JSON") })
       return yield* Schema.decodeUnknownEffect(schema)(json).pipe(
         Effect.mapError(() => CollectorError.protocolError(`DEMO sent an unexpected ${path.split("?")[0]} payload`))
@@ -126,13 +149,18 @@ export const make = (options: Options): Collector.Collector => {
 
   return Collector.make({
     info,
+    testAccess,
 
     authorize: (access) =>
       Effect.gen(function*() {
         const username = access["utility_username"]?.trim()
-        const password = access["utility_password"]
-        if (!username || !password) {
+        // Scenario logins come from any utility's form (core runs their test authorizations here), password or not.
+        const password = access["utility_password"] ?? (username && isTestUsername(username) ? "" : undefined)
+        if (!username || password === undefined || (password === "" && !isTestUsername(username))) {
           return yield* CollectorError.invalidAccess("DEMO needs utility_username and utility_password")
+        }
+        if (isTestUsername(username) && TestScenario.fromUsername(username) === undefined) {
+          return yield* CollectorError.invalidAccess(unknownScenario(username))
         }
         yield* login({ username, password })
         return { _tag: "Authorized", grant: { username, password } } as const

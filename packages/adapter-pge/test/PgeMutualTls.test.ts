@@ -40,7 +40,7 @@ const failure = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError
 describe.skipIf(!hasOpenssl)("PG&E over mutual TLS", () => {
   const dir = hasOpenssl ? mkdtempSync(join(tmpdir(), "mb-pge-tls-")) : ""
   const pem = (name: string) => readFileSync(join(dir, name), "utf8")
-  const sandbox = PgeSandbox.makeSandbox()
+  const sandbox = PgeSandbox.makeSandbox({ redirectUris: [context.callbackUrl] })
   let baseUrl = ""
   let close: () => Promise<void> = async () => undefined
   /** The customer's browser: trusts the test CA; PG&E's consent host is not behind mutual TLS, ours is, so it has a cert too. */

@@ -11,7 +11,8 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import type { Collector, Store } from "@meterbridge/core"
+import type { Collector } from "@meterbridge/core"
+import { Store } from "@meterbridge/core"
 import { Timestamp } from "@meterbridge/core"
 import { KyselyStore, migrate } from "@meterbridge/store-kysely"
 import { openSqlite } from "@meterbridge/store-kysely/sqlite"
@@ -60,11 +61,11 @@ const freshStore = async () => {
     yield* store.createUser({ uid: "u1", email: "bench@example.com", password_hash: null, created: now })
     yield* store.createAccount({
       uid: "a1", user_uid: "u1", utility: "SMT", created: now, auth_type: "3rdparty", auth: "b@example.com",
-      auth_expires: null, login: "smt_agreement", latest: null, sealed_grant: "x", authorization_ref: null, authorization_url: null
+      auth_expires: null, login: "smt_agreement", latest: null, sealed_grant: "x", authorization_ref: null, authorization_url: null, ...Store.v1AccountFields
     })
     yield* store.upsertService({
       ...service!, uid: "s1", user_uid: "u1", account_uid: "a1", utility: "SMT", created: now, active_until: null,
-      latest: null, last_collected: null
+      latest: null, last_collected: null, ...Store.v1ServiceFields
     })
   }))
   return { store, db }

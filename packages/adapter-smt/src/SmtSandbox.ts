@@ -76,6 +76,31 @@ export interface SandboxEmail {
   readonly declineUrl: string
 }
 
+/** Agreements and on-demand reads kept at once; a flood drops the oldest instead of growing memory. */
+export const MAX_AGREEMENTS = 10_000
+/** Mails the sandbox's outbox keeps, oldest dropped first. */
+export const MAX_MAILS = 1_000
+
+/** Sets `key`, first dropping the oldest row (Maps iterate in insertion order) when the table is full. */
+const remember = <K, V>(table: Map<K, V>, key: K, value: V) => {
+  if (table.size >= MAX_AGREEMENTS && !table.has(key)) table.delete(table.keys().next().value!)
+  table.set(key, value)
+}
+
+/**
+ * 128 random bits in hex: agreement ids are the secret in the customer's confirm link (and the key to its mail in
+ * the outbox), so they must not be guessable from one another.
+ */
+const randomId = (prefix: string) => {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase()
+}
+
+const DAY_MS = 86_400_000
+/** Days from `first` to `last` inclusive, counted without listing them (a range can span millennia). */
+const dayCount = (first: LocalTime.LocalDate, last: LocalTime.LocalDate) =>
+  Math.round((Date.UTC(last.year, last.month - 1, last.day) - Date.UTC(first.year, first.month - 1, first.day)) / DAY_MS) + 1
+
 const smtError = (code: string, message: string) => ({ data: { errorCode: code, errorMessage: message } })
 export const NO_DATA = smtError("1", "No Energy Data received from the respective TDSP")
 
@@ -126,7 +151,6 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
   }
 
   const store = new Map<string, SandboxAgreement>()
-  let agreementCounter = 0
   const today = () => LocalTime.dateAt(CENTRAL, now().getTime())
   const refresh = (a: SandboxAgreement) => {
     if (a.status === "ACTIVE" && a.endDate && LocalTime.compareDates(today(), a.endDate) > 0) a.status = "EXPIRED"
@@ -192,8 +216,15 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     return consentPage(c, "Request declined", `No energy data of ESIID ${a.ESIID} will be shared.`)
   })
 
-  // The sandbox's mailbox: in test mode nobody receives SMT's email, so its links are listed here (newest first).
-  app.get("/outbox", (c) => c.json([...outbox].reverse()))
+  // The sandbox's mailbox: in test mode nobody receives SMT's email, so its links are shown here, but only to whoever
+  // knows the agreement id (the third party that asked for the agreement); the outbox is never listed whole.
+  // The customer's own address finds their mail too (a tester knows the address they typed; nobody lists everyone's).
+  app.get("/outbox", (c) => {
+    const email = c.req.query("email")?.trim().toLowerCase()
+    if (!email) return c.json({ error: "Ask for one agreement's mail (GET /outbox/<agreementID>) or one address's (GET /outbox?email=<address>)." }, 404)
+    return c.json(outbox.filter((e) => e.to.toLowerCase() === email).reverse())
+  })
+  app.get("/outbox/:agreementId", (c) => c.json(outbox.filter((e) => e.agreementId === c.req.param("agreementId")).reverse()))
 
   // The third party's side: Basic auth, optional mTLS, then faults.
   app.use("/*", async (c, next) => {
@@ -261,10 +292,10 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     const last = typeof b.endDate === "string" ? parseSmtDate(b.endDate) : undefined
     if (!first || !last) return c.json(smtError("400", "startDate and endDate must be MM/DD/YYYY."), 400)
     if (LocalTime.compareDates(first, last) > 0) return c.json(smtError("400", "startDate is after endDate."), 400)
-    const days = LocalTime.datesBetween(first, last)
-    if (days.length > maxDays) {
+    if (dayCount(first, last) > maxDays) {
       return c.json(smtError("400", `Request size exceeds the ad hoc maximum of ${maxDays} days for one ESIID.`), 400)
     }
+    const days = LocalTime.datesBetween(first, last)
     const esiid = esiids[0] as string
     if (!agreements.activeFor(esiid)) return c.json(smtError("2", `No active agreement found for ESIID ${esiid}.`), 200)
     return { esiid, first, last, days }
@@ -349,7 +380,7 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     }
     if (rep.trim() === "") return c.json(smtError("3", "The retail electric provider of record is required."))
     const agreement: SandboxAgreement = {
-      agreementID: `AG${String(++agreementCounter).padStart(8, "0")}`,
+      agreementID: randomId("AG"),
       ESIID: esiid,
       meterNumber,
       rep,
@@ -358,11 +389,12 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
       startDate: null,
       endDate: null
     }
-    store.set(agreement.agreementID, agreement)
+    remember(store, agreement.agreementID, agreement)
     // The test account needs no email, like UtilityAPI's SMT test ESIID.
     if (meter.test) activate(agreement)
     else {
       const origin = (options.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/$/, "")
+      if (outbox.length >= MAX_MAILS) outbox.shift()
       outbox.push({
         to: email,
         agreementId: agreement.agreementID,
@@ -422,8 +454,8 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     if (!meter.test && meter.meterNumber !== String(b.MeterNumber ?? "")) {
       return c.json(smtError("3", `Meter number does not match ESIID ${esiid}.`))
     }
-    const correlationId = `ODR${String(odrs.size + 1).padStart(8, "0")}`
-    odrs.set(correlationId, { esiid, requestedAt: now().getTime() })
+    const correlationId = randomId("ODR")
+    remember(odrs, correlationId, { esiid, requestedAt: now().getTime() })
     return respond(c, b, { data: { correlationId, statusCode: "0", statusReason: "Success" } })
   })
 

@@ -50,6 +50,8 @@ interface Sealed {
   readonly grant: Grant | null
   /** True while the customer still has to approve (consent flows). */
   readonly awaiting: boolean
+  /** Where the customer goes once a consent flow started from a hosted form returns (redirect with referral). */
+  readonly returnTo?: string
 }
 
 const boundTo = (accountUid: string) => `account:${accountUid}`
@@ -72,6 +74,19 @@ const collectorFor = (utility: string) =>
     const c = registry.get(utility)
     if (!c) return yield* new UnknownUtility({ utility, message: `Unknown utility "${utility}"` })
     return c
+  })
+
+/**
+ * The collector an account runs through. Test authorizations never reach a
+ * real utility: they run through the utility's sandbox scenarios
+ * (`testAccess`), or DEMO's for adapters that have none.
+ */
+export const collectorForAccount = (account: Pick<AccountRecord, "utility" | "is_test">) =>
+  Effect.gen(function*() {
+    const collector = yield* collectorFor(account.utility)
+    if (!account.is_test || collector.testAccess) return collector
+    const registry = yield* Collectors
+    return registry.get("DEMO") ?? collector
   })
 
 const registrationFor = (collector: Collector, userUid: string) =>
@@ -128,6 +143,19 @@ const enqueue = (kind: Job["kind"], target_uid: string, params: Job["params"] = 
     return yield* store.enqueueJob({ kind, target_uid, params, run_at: t + delayMs * 1000 })
   })
 
+/** How an account came to be, beyond v1's `POST /accounts/add`: a hosted form or a test-submit. */
+export interface AccountOrigin {
+  readonly form_uid: string
+  readonly template_uid: string | null
+  readonly customer_email: string | null
+  readonly referral: string
+  readonly is_test: boolean
+  /** The authorization's end from the form's scope; null until revoked. */
+  readonly expires: Micros | null
+  /** Where the customer goes once a consent flow returns. */
+  readonly returnTo?: string
+}
+
 export interface AddAccountInput {
   readonly user_uid: string
   readonly utility: string
@@ -135,6 +163,7 @@ export interface AddAccountInput {
   readonly auth: string
   readonly access: Access
   readonly callbackUrl: string
+  readonly origin?: AccountOrigin
 }
 
 /**
@@ -143,7 +172,7 @@ export interface AddAccountInput {
  * and collection to the worker.
  */
 export const addAccount = Effect.fn("Collection.addAccount")(function*(input: AddAccountInput) {
-  const collector = yield* collectorFor(input.utility)
+  const collector = yield* collectorForAccount({ utility: input.utility, is_test: input.origin?.is_test ?? false })
   if (!collector.info.allows.includes(input.auth_type)) {
     return yield* new CollectorError({
       reason: "InvalidAccess",
@@ -156,7 +185,9 @@ export const addAccount = Effect.fn("Collection.addAccount")(function*(input: Ad
     Effect.catchIf((e): e is CollectorError => e instanceof CollectorError && !isRequestError(e), (e) => Effect.succeed(e))
   )
   const state = authorizationState(outcome, input.access)
+  const sealed: Sealed = input.origin?.returnTo === undefined ? state.sealed : { ...state.sealed, returnTo: input.origin.returnTo }
   const created = yield* now
+  const origin = input.origin
   const account: AccountRecord = {
     uid,
     user_uid: input.user_uid,
@@ -164,12 +195,23 @@ export const addAccount = Effect.fn("Collection.addAccount")(function*(input: Ad
     created,
     auth_type: input.auth_type,
     auth: input.auth,
-    auth_expires: state.expires ?? created + DEFAULT_AUTHORIZATION_DAYS * MICROS_PER_DAY,
+    auth_expires: origin !== undefined
+      ? (state.expires !== undefined && (origin.expires === null || state.expires < origin.expires) ? state.expires : origin.expires)
+      : state.expires ?? created + DEFAULT_AUTHORIZATION_DAYS * MICROS_PER_DAY,
     login: collector.info.login,
     latest: yield* log(...state.log),
-    sealed_grant: yield* seal(uid, state.sealed),
+    sealed_grant: yield* seal(uid, sealed),
     authorization_ref: state.ref,
-    authorization_url: state.url
+    authorization_url: state.url,
+    form_uid: origin?.form_uid ?? null,
+    template_uid: origin?.template_uid ?? null,
+    referral: origin?.referral ?? null,
+    customer_email: origin?.customer_email ?? null,
+    is_test: origin?.is_test ?? false,
+    is_archived: false,
+    nickname: null,
+    declined: null,
+    revoked: null
   }
   const store = yield* Store
   yield* store.createAccount(account)
@@ -200,7 +242,7 @@ export const completeAuthorization = Effect.fn("Collection.completeAuthorization
 const resume = (account: AccountRecord, params: Readonly<Record<string, string>> | undefined) =>
   Effect.gen(function*() {
     const store = yield* Store
-    const collector = yield* collectorFor(account.utility)
+    const collector = yield* collectorForAccount(account)
     const sealed = yield* unseal(account)
     if (!collector.resumeAuthorization || !sealed.grant) {
       return yield* new CollectorError({ reason: "Unsupported", message: `${account.utility} has nothing to resume` })
@@ -209,12 +251,16 @@ const resume = (account: AccountRecord, params: Readonly<Record<string, string>>
       Effect.catchIf((e) => e.reason !== "AuthorizationPending", (e) => Effect.succeed(e))
     )
     const state = authorizationState(outcome, sealed.access)
+    const declined = outcome instanceof CollectorError && outcome.reason === "AuthorizationDenied"
     const updated: Partial<AccountRecord> = {
       latest: yield* log(...state.log),
-      sealed_grant: yield* seal(account.uid, state.sealed),
+      sealed_grant: yield* seal(account.uid, sealed.returnTo === undefined ? state.sealed : { ...state.sealed, returnTo: sealed.returnTo }),
       authorization_ref: state.ref,
       authorization_url: state.url,
-      ...(state.expires === undefined ? {} : { auth_expires: state.expires })
+      ...(state.expires === undefined || (account.auth_expires !== null && account.auth_expires < state.expires)
+        ? {}
+        : { auth_expires: state.expires }),
+      ...(declined && account.declined === null ? { declined: yield* now } : {})
     }
     yield* store.updateAccount(account.uid, updated)
     yield* scheduleAfterAuthorization(account.uid, state.next, 0)
@@ -235,7 +281,7 @@ export const modifyAccount = Effect.fn("Collection.modifyAccount")(function*(uid
   const store = yield* Store
   const account = yield* store.getAccount(uid)
   if (!account) return yield* new NotFound({ message: `Account ${uid} not found` })
-  const collector = yield* collectorFor(account.utility)
+  const collector = yield* collectorForAccount(account)
   if (input.auth_type && !collector.info.allows.includes(input.auth_type)) {
     return yield* new CollectorError({ reason: "InvalidAccess", message: `${account.utility} does not accept auth_type "${input.auth_type}"` })
   }
@@ -385,7 +431,8 @@ const collectAccount = (job: Job) =>
   Effect.gen(function*() {
     const store = yield* Store
     const account = yield* loadAccount(job.target_uid)
-    const collector = yield* collectorFor(account.utility)
+    if (account.revoked !== null || account.declined !== null) return
+    const collector = yield* collectorForAccount(account)
     const grant = yield* ensureGrant(account, collector)
     if (!grant) return // still waiting for the customer; resume() rescheduled the poll
     yield* store.updateAccount(account.uid, { latest: yield* log("pending", "Looking up services...") })
@@ -402,19 +449,54 @@ const collectAccount = (job: Job) =>
           account_uid: account.uid,
           utility: account.utility,
           created: t,
-          active_until: account.auth_expires,
+          // v1 accounts collect at once and then daily; a form's authorization waits to be asked (historical collection, monitoring).
+          active_until: collectsAtOnce(account) ? account.auth_expires : null,
           latest: null,
-          last_collected: null
+          last_collected: null,
+          is_activated: collectsAtOnce(account),
+          monitoring: collectsAtOnce(account) ? "daily" : "off",
+          is_archived: false
         })
       )
     }
     yield* store.updateAccount(account.uid, { latest: yield* log("updated", "Services refreshed") })
     if (job.params["update_data"] !== false) {
       for (const s of stored) {
+        if (!s.is_activated) continue
         if (s.last_collected === null || (s.active_until !== null && s.active_until > t)) yield* enqueue("service", s.uid)
       }
     }
   })
+
+/** Whether an account's services collect as soon as they are found (v1) or once asked (a form's authorization). */
+const collectsAtOnce = (account: AccountRecord) => account.form_uid === null
+
+/** `months` calendar months before `t` (UTC), for a historical collection's `collection_duration`. */
+export const monthsBefore = (t: Micros, months: number): Micros => {
+  const d = new Date(t / 1000)
+  d.setUTCMonth(d.getUTCMonth() - months)
+  return fromMillis(d.getTime())
+}
+
+/**
+ * What a collection still has to fetch: the span before the oldest stored
+ * interval (a longer history asked for), and from the last collection (with
+ * an overlap for corrected readings) to now. Everything when nothing is stored.
+ */
+export const missingIntervalWindows = (
+  service: { readonly last_collected: Micros | null; readonly interval_count: number; readonly interval_coverage: ReadonlyArray<readonly [Micros, Micros]> },
+  history: DateWindow
+): ReadonlyArray<DateWindow> => {
+  const first = service.interval_coverage[0]?.[0]
+  if (service.last_collected === null || service.interval_count === 0 || first === undefined) return [history]
+  const recent = Math.max(history.start, service.last_collected - INTERVAL_OVERLAP_DAYS * MICROS_PER_DAY)
+  if (history.start >= first) return [{ start: recent, end: history.end }]
+  if (first >= recent) return [history]
+  return [{ start: history.start, end: first }, { start: recent, end: history.end }]
+}
+
+/** Where the customer goes once a consent flow started from a hosted form comes back; undefined for v1 accounts. */
+export const customerReturnUrl = (account: AccountRecord) => Effect.map(unseal(account), (s) => s.returnTo)
 
 /** Service job: bills ("Downloading bill 4/25..."), then intervals, then "Data refreshed". */
 const collectService = (job: Job) =>
@@ -423,13 +505,16 @@ const collectService = (job: Job) =>
     const service = yield* store.getService(job.target_uid)
     if (!service) return yield* new NotFound({ message: `Service ${job.target_uid} not found` })
     const account = yield* loadAccount(service.account_uid)
-    const collector = yield* collectorFor(account.utility)
+    if (account.revoked !== null || account.declined !== null) return
+    const collector = yield* collectorForAccount(account)
     const grant = yield* ensureGrant(account, collector)
     if (!grant) {
       return yield* new CollectorError({ reason: "AuthorizationPending", message: "Waiting for the customer's authorization" })
     }
     const t = yield* now
-    const history: DateWindow = { start: t - collector.info.historyDays * MICROS_PER_DAY, end: t }
+    const months = typeof job.params["collection_months"] === "number" ? job.params["collection_months"] : undefined
+    const historyStart = months === undefined ? t - collector.info.historyDays * MICROS_PER_DAY : monthsBefore(t, months)
+    const history: DateWindow = { start: historyStart, end: t }
     const progress = (message: string) =>
       Effect.flatMap(log("pending", message), (latest) => store.updateService(service.uid, { latest }))
 
@@ -446,12 +531,10 @@ const collectService = (job: Job) =>
       }
     }
     if (collector.info.capabilities.intervals) {
-      const start = service.last_collected === null || service.interval_count === 0
-        ? history.start
-        : Math.max(history.start, service.last_collected - INTERVAL_OVERLAP_DAYS * MICROS_PER_DAY)
       yield* progress("Downloading intervals...")
       let count = 0
-      yield* collector.collectIntervals(grant, service, { start, end: t }).pipe(
+      yield* Stream.fromIterable(missingIntervalWindows(service, history)).pipe(
+        Stream.flatMap((window) => collector.collectIntervals(grant, service, window)),
         Stream.grouped(INTERVAL_BATCH),
         Stream.runForEach((batch) =>
           Effect.gen(function*() {

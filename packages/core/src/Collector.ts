@@ -9,6 +9,7 @@ import type { BillBreakdown } from "./Bill.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Flow, Quality } from "./Interval.ts"
 import type { ServiceDetails } from "./Service.ts"
+import type { TestScenario } from "./TestScenario.ts"
 import type { Micros } from "./Timestamp.ts"
 
 /** One field of an access method, as `GET /accounts/add` lists it. */
@@ -128,6 +129,12 @@ export interface Collector {
     grant: Grant,
     callback: Readonly<Record<string, string>> | undefined
   ) => Effect.Effect<Authorization, CollectorError>
+  /**
+   * The access fields that make this utility's sandbox play a test scenario
+   * with no customer interaction (test-submit). Adapters without it are
+   * test-submitted through DEMO's sandbox, under their own utility id.
+   */
+  readonly testAccess?: (scenario: TestScenario) => Access
   /** Refreshes short-lived secrets in a grant (OAuth refresh) before a collection. */
   readonly refreshGrant?: (grant: Grant) => Effect.Effect<Grant, CollectorError>
   readonly listServices: (grant: Grant) => Effect.Effect<ReadonlyArray<ServiceDetails>, CollectorError>

@@ -60,6 +60,54 @@ export interface AccountRecord {
   readonly authorization_ref: string | null
   /** Where the customer must go to approve access, while that is pending. */
   readonly authorization_url: string | null
+  // The v2 view of the same account (an Authorization). Accounts added through v1 have no form.
+  /** The form the customer authorized through; such accounts collect only once asked to (historical collection, monitoring). */
+  readonly form_uid: string | null
+  readonly template_uid: string | null
+  /** The code the customer's redirect carries (`?referral=`), unique when set. */
+  readonly referral: string | null
+  readonly customer_email: string | null
+  /** Created by test-submit or a `UAPI_TEST_` username: deletable, never billed. */
+  readonly is_test: boolean
+  readonly is_archived: boolean
+  readonly nickname: string | null
+  /** When the customer declined; the account never collects. */
+  readonly declined: Micros | null
+  /** When access was revoked (the first time); the account's services and data are gone. */
+  readonly revoked: Micros | null
+}
+
+export type MonitoringFrequency = "off" | "daily" | "weekly" | "monthly"
+
+export interface TemplateRecord {
+  readonly uid: string
+  readonly user_uid: string
+  readonly created: Micros
+  readonly updated: Micros
+  readonly company_name: string
+  readonly company_logo: string | null
+  readonly company_email: string | null
+  readonly description: string | null
+  /** Where the customer may be sent after the form; the first is the default. */
+  readonly redirect_uris: ReadonlyArray<string>
+}
+
+export interface FormRecord {
+  readonly uid: string
+  readonly user_uid: string
+  readonly created: Micros
+  readonly updated: Micros
+  readonly template_uid: string | null
+  /** The unguessable code in the form's URL (`?f=`). */
+  readonly code: string
+  readonly customer_email: string | null
+  /** Preselected utility, or null for the customer's choice. */
+  readonly utility: string | null
+  /** How long the authorization lasts: a duration (`3y`, `30d`, `6m`), an ISO 8601 instant, or `until_revoked`. */
+  readonly scope_expires: string
+  /** Set when the form re-authorizes an existing authorization. */
+  readonly authorization_uid: string | null
+  readonly is_archived: boolean
 }
 
 export interface ServiceRecord extends ServiceDetails {
@@ -72,6 +120,11 @@ export interface ServiceRecord extends ServiceDetails {
   readonly latest: Log | null
   /** When data collection last finished successfully. */
   readonly last_collected: Micros | null
+  /** Whether collection of this service's data was ever asked for (v1: at once; v2: historical collection or monitoring). */
+  readonly is_activated: boolean
+  /** How often an active service is collected again. */
+  readonly monitoring: MonitoringFrequency
+  readonly is_archived: boolean
 }
 
 /** A service as the API shows it: the record joined with its account and its derived figures. */
@@ -175,11 +228,27 @@ export interface StoreShape {
   ) => Effect.Effect<void, StoreError>
   /** Deletes the account, its services, their bills and intervals, and their jobs. */
   readonly deleteAccount: (uid: string) => Effect.Effect<void, StoreError>
+  /** Deletes the account's services with their bills, intervals and jobs, keeping the account (revocation). */
+  readonly deleteAccountServices: (uid: string) => Effect.Effect<void, StoreError>
+
+  // Templates and forms (the customer's authorization page)
+  readonly createTemplate: (template: TemplateRecord) => Effect.Effect<void, StoreError | Conflict>
+  readonly getTemplate: (uid: string) => Effect.Effect<TemplateRecord | undefined, StoreError>
+  /** The user's templates, ordered by created then uid. */
+  readonly listTemplates: (userUid: string) => Effect.Effect<ReadonlyArray<TemplateRecord>, StoreError>
+  readonly deleteTemplate: (uid: string) => Effect.Effect<void, StoreError>
+  readonly createForm: (form: FormRecord) => Effect.Effect<void, StoreError | Conflict>
+  readonly getForm: (uid: string) => Effect.Effect<FormRecord | undefined, StoreError>
+  readonly findFormByCode: (code: string) => Effect.Effect<FormRecord | undefined, StoreError>
+  /** The user's forms, ordered by created then uid. */
+  readonly listForms: (userUid: string) => Effect.Effect<ReadonlyArray<FormRecord>, StoreError>
+  readonly deleteForm: (uid: string) => Effect.Effect<void, StoreError>
 
   // Services
   /**
    * Inserts or updates the service identified by (account_uid, utility_service_id),
-   * keeping uid, created, active_until and latest of an existing one. Returns the stored record.
+   * keeping uid, created, active_until, latest, last_collected, is_activated, monitoring
+   * and is_archived of an existing one. Returns the stored record.
    */
   readonly upsertService: (service: ServiceRecord) => Effect.Effect<ServiceRecord, StoreError>
   readonly getService: (uid: string) => Effect.Effect<ServiceView | undefined, StoreError>
@@ -189,7 +258,7 @@ export interface StoreShape {
   readonly listServicesDue: (now: Micros, staleBefore: Micros) => Effect.Effect<ReadonlyArray<ServiceRecord>, StoreError>
   readonly updateService: (
     uid: string,
-    patch: Partial<Pick<ServiceRecord, "active_until" | "latest" | "last_collected">>
+    patch: Partial<Pick<ServiceRecord, "active_until" | "latest" | "last_collected" | "is_activated" | "monitoring" | "is_archived">>
   ) => Effect.Effect<void, StoreError>
   /** Deletes every bill and interval of the service. */
   readonly resetServiceData: (uid: string) => Effect.Effect<void, StoreError>
@@ -221,3 +290,23 @@ export interface StoreShape {
 }
 
 export class Store extends Context.Service<Store, StoreShape>()("@meterbridge/core/Store") {}
+
+/** The workflow fields of an account added through v1's `POST /accounts/add` (no form): a base for records built by hand. */
+export const v1AccountFields = {
+  form_uid: null,
+  template_uid: null,
+  referral: null,
+  customer_email: null,
+  is_test: false,
+  is_archived: false,
+  nickname: null,
+  declined: null,
+  revoked: null
+} as const satisfies Partial<AccountRecord>
+
+/** The workflow fields of a service of a v1 account: collected at once, then daily. */
+export const v1ServiceFields = {
+  is_activated: true,
+  monitoring: "daily",
+  is_archived: false
+} as const satisfies Partial<ServiceRecord>

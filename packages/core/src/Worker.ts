@@ -63,12 +63,19 @@ const runLeased = (job: Job, leaseMs: number) =>
     else yield* store.retryJob(job.id, outcome.retryAt)
   })
 
+/** Monitoring periods in units of the daily refresh. */
+const PERIODS = { daily: 1, weekly: 7, monthly: 30 } as const
+
 /** Enqueues a collection for every active service not collected within `refreshAfterMs`. */
 export const scheduleMonitoring = (refreshAfterMs = defaults.refreshAfterMs) =>
   Effect.gen(function*() {
     const store = yield* Store
     const t = yield* now
-    const due = yield* store.listServicesDue(t, t - refreshAfterMs * 1000)
+    const candidates = yield* store.listServicesDue(t, t - refreshAfterMs * 1000)
+    // Weekly and monthly monitoring wait longer than the daily staleness the Store selects by.
+    const due = candidates.filter((s) =>
+      s.monitoring !== "off" && (s.last_collected === null || s.last_collected < t - PERIODS[s.monitoring] * refreshAfterMs * 1000)
+    )
     for (const s of due) yield* store.enqueueJob({ kind: "service", target_uid: s.uid, params: {}, run_at: t })
     return due.length
   })

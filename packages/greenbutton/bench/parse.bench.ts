@@ -6,18 +6,14 @@
  *   node bench/parse.bench.ts            # prints MB/s, readings/s, ratio parseEspi / bare loop, peak RSS
  */
 import { execFileSync } from "node:child_process"
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs"
+import { createReadStream, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { SaxesParser } from "saxes"
 import { parseEspi } from "../src/Espi.ts"
-import { writeEspiFeed } from "../src/EspiWriter.ts"
+import { bareLoop } from "./bareLoop.ts"
+import { expectedTotal, fmt, generateFeed, LAYOUTS, READINGS } from "./feed.ts"
 
-const YEARS = 10
-const READINGS = YEARS * 365 * 96
-const T0 = Date.UTC(2015, 0, 1, 8) / 1000
-const valueAt = (i: number) => ((i * 7919) % 2500) / 1000 // kWh with whole Wh
 const RUNS = 5
 
 type Mode = "bare" | "parseEspi"
@@ -36,77 +32,21 @@ const child = async (mode: Mode, file: string): Promise<void> => {
         total += r.value
       }
     }
-  } else {
-    // The minimal loop: local names, three fields, one counter and one sum.
-    const p = new SaxesParser({ xmlns: false, position: false })
-    let field = 0, text = "", inReading = false
-    let start = 0, duration = 0, value = 0
-    p.on("opentag", (t) => {
-      const i = t.name.indexOf(":")
-      const n = i < 0 ? t.name : t.name.slice(i + 1)
-      if (n === "IntervalReading") inReading = true
-      else if (inReading) field = n === "start" ? 1 : n === "duration" ? 2 : n === "value" ? 3 : 0
-      text = ""
-    })
-    p.on("text", (s) => {
-      if (field !== 0) text += s
-    })
-    p.on("closetag", (t) => {
-      if (field !== 0) {
-        const v = Number(text)
-        if (field === 1) start = v
-        else if (field === 2) duration = v
-        else value = v
-        field = 0
-        return
-      }
-      if (t.name.endsWith("IntervalReading")) {
-        inReading = false
-        if (start >= 0 && duration > 0) {
-          readings++
-          total += value / 1000
-        }
-      }
-    })
-    const decoder = new TextDecoder()
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) p.write(decoder.decode(chunk as Buffer, { stream: true }))
-    p.close()
-  }
+  } else ({ readings, total } = await bareLoop(file))
   const seconds = (performance.now() - t0) / 1000
   const result: Result = { readings, total, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 }
   process.stdout.write(JSON.stringify(result))
 }
 
-const generate = async (file: string, layout: "entryPerBlock" | "blocksInOneEntry"): Promise<number> => {
-  function* readings() {
-    for (let i = 0; i < READINGS; i++) yield { start: T0 + i * 900, duration: 900, value: valueAt(i), cost: valueAt(i) * 0.3 }
-  }
-  const out = createWriteStream(file)
-  for await (const chunk of writeEspiFeed({
-    subscriptionId: "bench",
-    localTime: { tzOffset: -28800, dstOffset: 3600, dstStartRule: "360E2000", dstEndRule: "B40E2000" },
-    usagePoints: [{
-      id: "1", kind: "electricity", title: "10 years of 15-minute data",
-      meterReadings: [{ id: "1", readingType: { id: "1", unit: "kWh", flow: "delivered", intervalLength: 900, currency: 840 }, readings: readings() }]
-    }]
-  }, { layout })) {
-    if (!out.write(chunk)) await new Promise<void>((ok) => out.once("drain", () => ok()))
-  }
-  await new Promise<void>((ok, ko) => out.end((e?: Error | null) => (e ? ko(e) : ok())))
-  return statSync(file).size
-}
-
 const main = async () => {
   const self = fileURLToPath(import.meta.url)
   const dir = mkdtempSync(join(tmpdir(), "mb-espi-bench-"))
-  let expected = 0
-  for (let i = 0; i < READINGS; i++) expected += valueAt(i)
-  const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d })
+  const expected = expectedTotal()
   let worstRatio = Infinity, worstRss = 0
   try {
-    for (const layout of ["entryPerBlock", "blocksInOneEntry"] as const) {
+    for (const layout of LAYOUTS) {
       const file = join(dir, `${layout}.xml`)
-      const bytes = await generate(file, layout)
+      const bytes = await generateFeed(file, layout)
       const mb = bytes / 1e6
       const best: Record<Mode, Result | undefined> = { bare: undefined, parseEspi: undefined }
       for (let run = 0; run < RUNS; run++) {

@@ -1,15 +1,15 @@
 import { SaxesParser, type SaxesTagPlain } from "saxes"
-import { Schema } from "effect"
+import * as Data from "effect/Data"
 import type { EspiRecord, Issue, LineItem, LocalTime, ReadingType, UsagePoint, UsageSummary } from "./EspiRecord.ts"
 import { flowOf, scale, serviceKindOf, unitOf } from "./EspiUnits.ts"
 import { toTextChunks, type TextInput } from "./TextInput.ts"
+import { type Batches, Unbatch } from "./Batches.ts"
 
 export * from "./EspiRecord.ts"
 
+// Data.TaggedError, not Schema.TaggedError: loading effect/Schema costs the CLI ~0.1 s and ~30 MB at start-up.
 /** The document is not well-formed XML, or holds a value that is not a number where ESPI requires one. */
-export class EspiParseError extends Schema.TaggedError<EspiParseError>()("EspiParseError", {
-  message: Schema.String
-}) {}
+export class EspiParseError extends Data.TaggedError("EspiParseError")<{ readonly message: string }> {}
 
 export interface ParseEspiOptions {
   /**
@@ -28,10 +28,7 @@ export const parseEspi = (input: TextInput, options: ParseEspiOptions = {}): Asy
   new Unbatch(parseEspiBatches(input, options))
 
 /** `parseEspi` one input chunk at a time: each array holds the records a chunk completed (often hundreds). */
-export async function* parseEspiBatches(
-  input: TextInput,
-  options: ParseEspiOptions = {}
-): AsyncGenerator<ReadonlyArray<EspiRecord>, void, unknown> {
+export async function* parseEspiBatches(input: TextInput, options: ParseEspiOptions = {}): Batches<EspiRecord> {
   const state = new EspiState(options.maxBufferedReadings ?? 2_000_000)
   const parser = new SaxesParser({ xmlns: false, position: false })
   let error: Error | undefined
@@ -54,62 +51,6 @@ export async function* parseEspiBatches(
   state.finish()
   if (state.failure !== undefined) throw new EspiParseError({ message: state.failure })
   if (state.out.length > 0) yield state.take()
-}
-
-/**
- * Hands out batched records one by one. An async generator would cost a generator resumption per record; this
- * answers from the current batch with an already-resolved promise, which is what makes per-record iteration cheap
- * at 300k+ readings/s. Closing it (`return`, `break` in `for await`) closes the source, so the file stops being read.
- */
-class Unbatch<T> implements AsyncGenerator<T, void, unknown> {
-  private readonly source: AsyncGenerator<ReadonlyArray<T>, void, unknown>
-  private batch: ReadonlyArray<T> = []
-  private i = 0
-
-  constructor(source: AsyncGenerator<ReadonlyArray<T>, void, unknown>) {
-    this.source = source
-  }
-
-  next(): Promise<IteratorResult<T, void>> {
-    if (this.i < this.batch.length) return Promise.resolve({ done: false, value: this.batch[this.i++]! })
-    return this.pull()
-  }
-
-  private async pull(): Promise<IteratorResult<T, void>> {
-    for (;;) {
-      const r = await this.source.next()
-      if (r.done === true) {
-        this.batch = []
-        this.i = 0
-        return { done: true, value: undefined }
-      }
-      if (r.value.length > 0) {
-        this.batch = r.value
-        this.i = 1
-        return { done: false, value: r.value[0]! }
-      }
-    }
-  }
-
-  async return(): Promise<IteratorResult<T, void>> {
-    this.batch = []
-    await this.source.return()
-    return { done: true, value: undefined }
-  }
-
-  async throw(e: unknown): Promise<IteratorResult<T, void>> {
-    this.batch = []
-    await this.source.throw(e)
-    return { done: true, value: undefined }
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return()
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -244,8 +185,14 @@ class EspiState {
   }
 
   open(tag: SaxesTagPlain): void {
-    this.sawRoot = true
     const name = localName(tag.name)
+    if (!this.sawRoot) {
+      this.sawRoot = true
+      // Any XML reaches here once a file starts with `<`: say plainly when it is not Green Button at all.
+      if (name !== "feed" && name !== "entry" && !RESOURCES.has(name.toLowerCase())) {
+        this.failure ??= `Not a Green Button (ESPI) document: the root element is <${tag.name}>, not an Atom <feed> or an ESPI resource`
+      }
+    }
     this.depth++
     if (this.inBlock) {
       this.openInBlock(name)
@@ -406,7 +353,8 @@ class EspiState {
         return
       }
       // An empty element (`<cost/>`) says nothing; a missing start or value is caught when the reading closes.
-      if (t.trim() === "") return
+      // (Only blank text reads as 0, so the trim is paid for zeros alone.)
+      if (n === 0 && t.trim() === "") return
       if (f === F_START) this.rStart = n
       else if (f === F_DURATION) this.rDuration = n
       else if (f === F_VALUE) this.rValue = n
@@ -710,6 +658,7 @@ class EspiState {
       // statusTimeStamp is seconds in ESPI but milliseconds in PG&E's feed; 1e11 s is the year 5138.
       ...opt("statementDate", statement === undefined ? undefined : secondsOf(Number(statement))),
       ...opt("quality", f["qualityOfReading"]),
+      ...opt("tariff", f["tariffProfile"]),
       lineItems
     }
   }

@@ -80,3 +80,6 @@ export const toLocalIso = (lt: LocalTime, epoch: number): string => {
 
 /** `2011-03-13` */
 export const toLocalDate = (lt: LocalTime, epoch: number): string => toLocalIso(lt, epoch).slice(0, 10)
+
+/** `2011-03-13T07:00:00Z`: an instant as summaries and messages show it. */
+export const toUtcIso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace(".000Z", "Z")

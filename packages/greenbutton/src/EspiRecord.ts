@@ -99,6 +99,8 @@ export interface UsageSummary {
   readonly statementDate?: number
   /** ESPI qualityOfReading code as written (17 in PG&E's feed, 14 in the GBA samples). */
   readonly quality?: string
+  /** The rate the bill was computed on, as the utility names it (ESPI tariffProfile, e.g. PG&E's `HAG5A`). */
+  readonly tariff?: string
   readonly lineItems: ReadonlyArray<LineItem>
 }
 

@@ -1,21 +1,22 @@
 import { createReadStream, existsSync, statSync } from "node:fs"
-import { Readable } from "node:stream"
-import { createGunzip } from "node:zlib"
-import { Schema } from "effect"
-import yauzl from "yauzl"
+import * as Data from "effect/Data"
+import type yauzl from "yauzl"
 import type { EspiRecord } from "./EspiRecord.ts"
-import { parseEspi } from "./Espi.ts"
-import { parseGreenButtonCsv } from "./GreenButtonCsv.ts"
+import { parseEspiBatches } from "./Espi.ts"
+import { batched, type Batches, Unbatch } from "./Batches.ts"
 
-export class GreenButtonFileError extends Schema.TaggedError<GreenButtonFileError>()("GreenButtonFileError", {
-  message: Schema.String
-}) {}
+// Data.TaggedError, not Schema.TaggedError: loading effect/Schema costs the CLI ~0.1 s and ~30 MB at start-up.
+export class GreenButtonFileError extends Data.TaggedError("GreenButtonFileError")<{ readonly message: string }> {}
 
 /**
  * Streams a Green Button file from disk: ESPI XML or a utility CSV (told apart by content, not by name), also inside
  * the `.zip` utilities hand out (every .xml / .csv in it, in order) or gzip-compressed.
  */
-export async function* readGreenButtonFile(path: string): AsyncGenerator<EspiRecord> {
+export const readGreenButtonFile = (path: string): AsyncGenerator<EspiRecord, void, unknown> =>
+  new Unbatch(readGreenButtonFileBatches(path))
+
+/** `readGreenButtonFile` one batch of records at a time (an ESPI feed: one per 64 KB read). */
+export async function* readGreenButtonFileBatches(path: string): Batches<EspiRecord> {
   if (!existsSync(path) || !statSync(path).isFile()) throw new GreenButtonFileError({ message: `No such file: ${path}` })
   const head = await firstBytes(createReadStream(path, { start: 0, end: 3 }))
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
@@ -32,7 +33,7 @@ const firstBytes = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => {
 }
 
 /** Decides by the first chunk: gzip magic, a UTF-16 BOM or `<` means XML (after gunzip), anything else CSV. */
-async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): AsyncGenerator<EspiRecord> {
+async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): Batches<EspiRecord> {
   const it = chunks[Symbol.asyncIterator]()
   let first = await it.next()
   while (!first.done && first.value.length === 0) first = await it.next()
@@ -47,19 +48,27 @@ async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): AsyncGen
     }
   })()
   if (head[0] === 0x1f && head[1] === 0x8b) {
+    const [{ Readable }, { createGunzip }] = await Promise.all([import("node:stream"), import("node:zlib")])
     yield* recordsOf(Readable.from(all).pipe(createGunzip()), name)
     return
   }
   const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)
   const text = head.subarray(0, 1024).toString("utf8").replace(/^\uFEFF/, "").trimStart()
   if (text === "" && !utf16) throw new GreenButtonFileError({ message: `Empty file: ${name}` })
-  yield* utf16 || text.startsWith("<") ? parseEspi(all) : parseGreenButtonCsv(all)
+  if (utf16 || text.startsWith("<")) {
+    yield* parseEspiBatches(all)
+    return
+  }
+  // Loaded on demand, like yauzl: an XML-only run should not pay for the CSV reader at start-up.
+  const { parseGreenButtonCsv } = await import("./GreenButtonCsv.ts")
+  yield* batched(parseGreenButtonCsv(all))
 }
 
-async function* zipRecords(path: string): AsyncGenerator<EspiRecord> {
+async function* zipRecords(path: string): Batches<EspiRecord> {
+  const { default: zipReader } = await import("yauzl")
   let zip: yauzl.ZipFile
   try {
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false })
+    zip = await zipReader.openPromise(path, { lazyEntries: true, autoClose: false })
   } catch (e) {
     throw new GreenButtonFileError({ message: `Not a readable zip file: ${path}: ${(e as Error).message}` })
   }

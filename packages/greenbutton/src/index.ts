@@ -1,6 +1,7 @@
 export * from "./EspiRecord.ts"
 export { EspiParseError, parseEspi, parseEspiBatches, type ParseEspiOptions } from "./Espi.ts"
 export * from "./EspiSummary.ts"
+export * from "./GreenButtonBills.ts"
 export * from "./EspiWriter.ts"
 export * from "./EspiLocalTime.ts"
 export { type TextInput, toTextChunks } from "./TextInput.ts"

@@ -82,3 +82,42 @@ export const splitCsv = (line: string): Array<string> => {
   out.push(cur)
   return out.map((c) => c.replace(/\u00a0/g, " ").trim())
 }
+
+export interface SummaryTruth {
+  readonly usagePoint: string | undefined
+  readonly start: number
+  readonly duration: number
+  /** Currency units. */
+  readonly bill: number | null
+  /** kWh (uom 72) or as written × 10^multiplier otherwise. */
+  readonly usage: number | null
+  readonly items: Array<{ note: string | undefined; amount: number }>
+}
+
+/** Every UsageSummary / ElectricPowerUsageSummary in the file, in document order, by regex. */
+export const usageSummaryTruth = (xml: string): Array<SummaryTruth> => {
+  const out: Array<SummaryTruth> = []
+  for (const e of inner(xml, "entry")) {
+    const self = /<(?:\w+:)?link\b[^>]*>/g
+    const selfHref = [...e.matchAll(self)].map((m) => m[0]).find((l) => /rel\s*=\s*"self"/.test(l))
+    const usagePoint = selfHref === undefined ? undefined : /UsagePoint\/([^/"]+)/.exec(selfHref)?.[1]
+    for (const s of [...inner(e, "UsageSummary"), ...inner(e, "ElectricPowerUsageSummary")]) {
+      const period = inner(s, "billingPeriod")[0]!
+      const bill = inner(s, "billLastPeriod")[0]
+      const consumption = inner(s, "overallConsumptionLastPeriod")[0]
+      const uom = consumption === undefined ? undefined : Number(inner(consumption, "uom")[0])
+      const usage = consumption === undefined
+        ? null
+        : Number(inner(consumption, "value")[0]) * 10 ** Number(inner(consumption, "powerOfTenMultiplier")[0] ?? 0) * (uom === 72 ? 1e-3 : 1)
+      out.push({
+        usagePoint,
+        start: Number(inner(period, "start")[0]),
+        duration: Number(inner(period, "duration")[0]),
+        bill: bill === undefined ? null : Number(bill) / 1e5,
+        usage,
+        items: inner(s, "costAdditionalDetailLastPeriod").map((d) => ({ note: inner(d, "note")[0], amount: Number(inner(d, "amount")[0]) / 1e5 }))
+      })
+    }
+  }
+  return out
+}

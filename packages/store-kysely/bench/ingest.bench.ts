@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Store } from "@meterbridge/core"
+import { Store } from "@meterbridge/core"
 import { Effect } from "effect"
 import { KyselyStore, migrate } from "../src/index.ts"
 import { openSqlite, openSqliteDatabase } from "../src/sqlite.ts"
@@ -54,11 +54,11 @@ const path = () => join(dir, `bench-${++files}.db`)
 const seedService = async (store: Store.StoreShape) => {
   await run(store.createAccount({
     uid: "a1", user_uid: "u1", utility: "DEMO", created: T0, auth_type: "owner", auth: "x", auth_expires: null,
-    login: "credentials", latest: null, sealed_grant: "g", authorization_ref: null, authorization_url: null
+    login: "credentials", latest: null, sealed_grant: "g", authorization_ref: null, authorization_url: null, ...Store.v1AccountFields
   }))
   await run(store.upsertService({
     uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO", created: T0, active_until: null, latest: null,
-    last_collected: null, utility_service_id: "SVC-1", utility_tariff_name: null, utility_service_address: null,
+    last_collected: null, ...Store.v1ServiceFields, utility_service_id: "SVC-1", utility_tariff_name: null, utility_service_address: null,
     utility_billing_account: null, utility_billing_contact: null, utility_billing_address: null, utility_meter_number: null
   }))
   await run(store.createUser({ uid: "u1", email: "u1@example.com", password_hash: null, created: T0 }))

@@ -57,6 +57,43 @@ export interface AccountsTable {
   sealed_grant: string
   authorization_ref: string | null
   authorization_url: string | null
+  form_uid: string | null
+  template_uid: string | null
+  referral: string | null
+  customer_email: string | null
+  /** Booleans are 0/1 integers (SQLite has no boolean type). */
+  is_test: Int
+  is_archived: Int
+  nickname: string | null
+  declined: Int | null
+  revoked: Int | null
+}
+
+export interface TemplatesTable {
+  uid: string
+  user_uid: string
+  created: Int
+  updated: Int
+  company_name: string
+  company_logo: string | null
+  company_email: string | null
+  description: string | null
+  /** JSON array of strings. */
+  redirect_uris: string
+}
+
+export interface FormsTable {
+  uid: string
+  user_uid: string
+  created: Int
+  updated: Int
+  template_uid: string | null
+  code: string
+  customer_email: string | null
+  utility: string | null
+  scope_expires: string
+  authorization_uid: string | null
+  is_archived: Int
 }
 
 export interface ServicesTable {
@@ -68,6 +105,9 @@ export interface ServicesTable {
   active_until: Int | null
   latest: string | null
   last_collected: Int | null
+  is_activated: Int
+  monitoring: string
+  is_archived: Int
   utility_service_id: string
   utility_tariff_name: string | null
   utility_service_address: string | null
@@ -150,6 +190,8 @@ export interface Database {
   registrations: RegistrationsTable
   nonces: NoncesTable
   accounts: AccountsTable
+  templates: TemplatesTable
+  forms: FormsTable
   services: ServicesTable
   bills: BillsTable
   provenance: ProvenanceTable

@@ -156,7 +156,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
 
     createAccount: (account) =>
       insertUnique("createAccount", `Account ${account.uid} or its authorization reference already exists`, () =>
-        db.insertInto("accounts").values({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) })
+        db.insertInto("accounts").values(Rows.flags({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) }))
           .execute()).pipe(Effect.asVoid),
     getAccount: (uid) =>
       query("getAccount", () => db.selectFrom("accounts").selectAll().where("uid", "=", uid).executeTakeFirst())
@@ -171,7 +171,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         .pipe(Effect.map((rows) => rows.map(Rows.account))),
     updateAccount: (uid, patch) => {
       const { latest, ...rest } = patch
-      const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
+      const set = Rows.flags(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)))
       if (latest !== undefined) set.latest = latest === null ? null : JSON.stringify(latest)
       if (Object.keys(set).length === 0) return Effect.void
       return query("updateAccount", () => db.updateTable("accounts").set(set).where("uid", "=", uid).execute()).pipe(Effect.asVoid)
@@ -191,10 +191,54 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           await trx.deleteFrom("accounts").where("uid", "=", uid).execute()
         })),
 
+    deleteAccountServices: (uid) =>
+      transaction(db, "deleteAccountServices", (trx) =>
+        query("deleteAccountServices", async () => {
+          const services = trx.selectFrom("services").select("uid").where("account_uid", "=", uid)
+          const uids = (await services.execute()).map((s) => s.uid)
+          if (uids.length === 0) return
+          await lockServices(trx, dialect, uids.sort(), ["uid"])
+          await trx.deleteFrom("jobs").where("target_uid", "in", services).execute()
+          await trx.deleteFrom("intervals").where("service_uid", "in", services).execute()
+          await trx.deleteFrom("bills").where("service_uid", "in", services).execute()
+          await trx.deleteFrom("services").where("account_uid", "=", uid).execute()
+        })),
+
+    createTemplate: (template) =>
+      insertUnique("createTemplate", `Template ${template.uid} already exists`, () =>
+        db.insertInto("templates").values({ ...template, redirect_uris: JSON.stringify(template.redirect_uris) }).execute())
+        .pipe(Effect.asVoid),
+    getTemplate: (uid) =>
+      query("getTemplate", () => db.selectFrom("templates").selectAll().where("uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.template(r))),
+    listTemplates: (userUid) =>
+      query("listTemplates", () =>
+        db.selectFrom("templates").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.template))),
+    deleteTemplate: (uid) =>
+      query("deleteTemplate", () => db.deleteFrom("templates").where("uid", "=", uid).execute()).pipe(Effect.asVoid),
+    createForm: (form) =>
+      insertUnique("createForm", `Form ${form.uid} or its code already exists`, () =>
+        db.insertInto("forms").values(Rows.flags({ ...form })).execute()).pipe(Effect.asVoid),
+    getForm: (uid) =>
+      query("getForm", () => db.selectFrom("forms").selectAll().where("uid", "=", uid).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.form(r))),
+    findFormByCode: (code) =>
+      query("findFormByCode", () => db.selectFrom("forms").selectAll().where("code", "=", code).executeTakeFirst())
+        .pipe(Effect.map((r) => r && Rows.form(r))),
+    listForms: (userUid) =>
+      query("listForms", () =>
+        db.selectFrom("forms").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.form))),
+    deleteForm: (uid) => query("deleteForm", () => db.deleteFrom("forms").where("uid", "=", uid).execute()).pipe(Effect.asVoid),
+
     upsertService: (service) =>
       query("upsertService", () => {
         const columns = Rows.serviceColumns(service)
-        const { uid: _u, created: _c, active_until: _a, latest: _l, last_collected: _lc, ...details } = columns
+        const {
+          uid: _u, created: _c, active_until: _a, latest: _l, last_collected: _lc,
+          is_activated: _ia, monitoring: _m, is_archived: _ar, ...details
+        } = columns
         // One statement, so two writers discovering the same service cannot both insert it.
         return db.insertInto("services").values(columns)
           .onConflict((oc) => oc.columns(["account_uid", "utility_service_id"]).doUpdateSet(details))
@@ -223,6 +267,9 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
       if (patch.active_until !== undefined) set.active_until = patch.active_until
       if (patch.last_collected !== undefined) set.last_collected = patch.last_collected
       if (patch.latest !== undefined) set.latest = patch.latest === null ? null : JSON.stringify(patch.latest)
+      if (patch.is_activated !== undefined) set.is_activated = patch.is_activated ? 1 : 0
+      if (patch.monitoring !== undefined) set.monitoring = patch.monitoring
+      if (patch.is_archived !== undefined) set.is_archived = patch.is_archived ? 1 : 0
       if (Object.keys(set).length === 0) return Effect.void
       return query("updateService", () => db.updateTable("services").set(set).where("uid", "=", uid).execute()).pipe(Effect.asVoid)
     },

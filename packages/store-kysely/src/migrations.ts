@@ -159,7 +159,60 @@ const init: Migration = {
   }
 }
 
-const migrations: Record<string, Migration> = { "0001_init": init }
+/** The v2 workflow: authorizations (accounts) from forms, meters (services) collected once asked. */
+const workflow: Migration = {
+  async up(db: AnyDb) {
+    const accounts: Array<[string, "text" | "bigint" | "integer", boolean]> = [
+      ["form_uid", "text", false],
+      ["template_uid", "text", false],
+      ["referral", "text", false],
+      ["customer_email", "text", false],
+      ["is_test", "integer", true],
+      ["is_archived", "integer", true],
+      ["nickname", "text", false],
+      ["declined", "bigint", false],
+      ["revoked", "bigint", false]
+    ]
+    for (const [name, type, flag] of accounts) {
+      await db.schema.alterTable("accounts").addColumn(name, type, (c) => (flag ? c.notNull().defaultTo(0) : c)).execute()
+    }
+    await db.schema.createIndex("accounts_referral").on("accounts").column("referral").unique().execute()
+    // Services that existed before were collected at once (v1): they count as activated, monitored daily.
+    await db.schema.alterTable("services").addColumn("is_activated", "integer", (c) => c.notNull().defaultTo(1)).execute()
+    await db.schema.alterTable("services").addColumn("monitoring", "text", (c) => c.notNull().defaultTo("daily")).execute()
+    await db.schema.alterTable("services").addColumn("is_archived", "integer", (c) => c.notNull().defaultTo(0)).execute()
+
+    await db.schema.createTable("templates")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addColumn("company_name", "text", (c) => c.notNull())
+      .addColumn("company_logo", "text")
+      .addColumn("company_email", "text")
+      .addColumn("description", "text")
+      .addColumn("redirect_uris", "text", (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex("templates_user").on("templates").columns(["user_uid", "created"]).execute()
+
+    await db.schema.createTable("forms")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addColumn("template_uid", "text")
+      .addColumn("code", "text", (c) => c.notNull().unique())
+      .addColumn("customer_email", "text")
+      .addColumn("utility", "text")
+      .addColumn("scope_expires", "text", (c) => c.notNull())
+      .addColumn("authorization_uid", "text")
+      .addColumn("is_archived", "integer", (c) => c.notNull().defaultTo(0))
+      .execute()
+    await db.schema.createIndex("forms_user").on("forms").columns(["user_uid", "created"]).execute()
+  }
+}
+
+const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow }
 
 export const migrator = (db: AnyDb) =>
   new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } })

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { Store } from "@meterbridge/core"
 import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
 import { openSqlite, openSqliteDatabase } from "../src/sqlite.ts"
@@ -55,11 +56,11 @@ describe("SQLite crash safety", () => {
     const store = KyselyStore.make(db, { dialect: "sqlite" })
     await Effect.runPromise(store.createAccount({
       uid: "a1", user_uid: "u1", utility: "DEMO", created: T0, auth_type: "owner", auth: "x", auth_expires: null,
-      login: "credentials", latest: null, sealed_grant: "g", authorization_ref: null, authorization_url: null
+      login: "credentials", latest: null, sealed_grant: "g", authorization_ref: null, authorization_url: null, ...Store.v1AccountFields
     }))
     await Effect.runPromise(store.upsertService({
       uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO", created: T0, active_until: null, latest: null,
-      last_collected: null, utility_service_id: "SVC-1", utility_tariff_name: null, utility_service_address: null,
+      last_collected: null, ...Store.v1ServiceFields, utility_service_id: "SVC-1", utility_tariff_name: null, utility_service_address: null,
       utility_billing_account: null, utility_billing_contact: null, utility_billing_address: null, utility_meter_number: null
     }))
     await db.destroy()

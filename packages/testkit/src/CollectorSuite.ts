@@ -6,8 +6,8 @@
  */
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { CollectorError } from "@meterbridge/core"
-import type { Collector } from "@meterbridge/core"
+import { CollectorError, TestScenario } from "@meterbridge/core"
+import type { Collector, Service } from "@meterbridge/core"
 
 type AwaitingCustomer = Extract<Collector.Authorization, { _tag: "AwaitingCustomer" }>
 
@@ -49,32 +49,36 @@ const defaultContext: Collector.AuthorizeContext = {
   registration: "live"
 }
 
-const failureOf = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
+/** The typed failure of an effect: its CollectorError, "defect" for anything else, undefined on success. */
+export const failureOf = async <A>(effect: Effect.Effect<A, CollectorError.CollectorError>) => {
   const exit = await Effect.runPromiseExit(effect)
   if (Exit.isSuccess(exit)) return undefined
   const error = exit.cause.reasons.find((r) => r._tag === "Fail")
   return error?._tag === "Fail" ? error.error : "defect"
 }
 
-/** Authorizes with the harness's valid access, playing the customer if the flow needs it. */
-export const authorize = async (h: Harness): Promise<Collector.Grant> => {
-  const context = { ...defaultContext, ...h.context }
-  let auth = await Effect.runPromise(h.collector.authorize(h.validAccess, context))
-  for (let round = 0; auth._tag === "AwaitingCustomer" && round < 20; round++) {
-    assert.ok(h.collector.resumeAuthorization, "a collector that awaits the customer must implement resumeAuthorization")
-    const params = h.consent ? await h.consent(auth) : undefined
-    const resumed = await Effect.runPromiseExit(h.collector.resumeAuthorization!(auth.grant, params))
-    if (Exit.isSuccess(resumed)) {
-      auth = resumed.value
-    } else {
-      const fail = resumed.cause.reasons.find((r) => r._tag === "Fail")
-      if (fail?._tag !== "Fail" || fail.error.reason !== "AuthorizationPending") throw resumed.cause
-      await new Promise((r) => setTimeout(r, 50))
+/** Authorizes `access`, playing the customer if the flow needs it; fails with the first error that is not "pending". */
+const authorizeWith = (h: Harness, access: Collector.Access): Effect.Effect<Collector.Grant, CollectorError.CollectorError> =>
+  Effect.gen(function*() {
+    const context = { ...defaultContext, ...h.context }
+    let auth = yield* h.collector.authorize(access, context)
+    for (let round = 0; auth._tag === "AwaitingCustomer" && round < 20; round++) {
+      assert.ok(h.collector.resumeAuthorization, "a collector that awaits the customer must implement resumeAuthorization")
+      const pending = auth
+      const params = h.consent ? yield* Effect.promise(() => h.consent!(pending)) : undefined
+      auth = yield* h.collector.resumeAuthorization!(pending.grant, params).pipe(
+        Effect.catchIf(
+          (e) => e.reason === "AuthorizationPending",
+          () => Effect.as(Effect.sleep(50), pending)
+        )
+      )
     }
-  }
-  assert.strictEqual(auth._tag, "Authorized", "the authorization should complete once the customer consents")
-  return auth.grant
-}
+    assert.strictEqual(auth._tag, "Authorized", "the authorization should complete once the customer consents")
+    return auth.grant
+  })
+
+/** Authorizes with the harness's valid access, playing the customer if the flow needs it. */
+export const authorize = (h: Harness): Promise<Collector.Grant> => Effect.runPromise(authorizeWith(h, h.validAccess))
 
 const typedError = (error: unknown, message: string): CollectorError.CollectorError => {
   if (!(error instanceof CollectorError.CollectorError)) {
@@ -207,5 +211,66 @@ export const suite = (options: Options): void => {
     faultCase("unavailable", ["UtilityUnavailable"])
     faultCase("rateLimited", ["RateLimited"])
     faultCase("malformed", ["ProtocolError", "UtilityUnavailable"])
+
+    describe("test scenarios (Collector.testAccess)", () => {
+      const scenarioCase = (scenario: TestScenario.TestScenario, run: (access: Collector.Access) => Promise<void>) =>
+        it(`${scenario}: ${TestScenario.describe[scenario]}`, async () => {
+          if (!h.collector.testAccess) return
+          await run(h.collector.testAccess(scenario))
+        }, timeout)
+
+      /** Every service's bills and intervals in the harness window: some data, or the first typed failure. */
+      const collectEach = (grant: Collector.Grant, services: ReadonlyArray<Service.ServiceDetails>) =>
+        Effect.forEach(services, (service) =>
+          Effect.gen(function*() {
+            const bills = h.collector.info.capabilities.bills
+              ? (yield* Stream.runCollect(h.collector.collectBills(grant, service, h.window))).length
+              : undefined
+            const intervals = h.collector.info.capabilities.intervals
+              ? (yield* Stream.runCollect(h.collector.collectIntervals(grant, service, h.window))).length
+              : undefined
+            return { bills, intervals }
+          }))
+
+      const meters = (scenario: TestScenario.TestScenario, count: number) =>
+        scenarioCase(scenario, async (access) => {
+          const grant = await Effect.runPromise(authorizeWith(h, access))
+          const services = await Effect.runPromise(h.collector.listServices(grant))
+          assert.strictEqual(services.length, count, `${scenario} finds ${count} meter(s)`)
+          assert.strictEqual(new Set(services.map((s) => s.utility_service_id)).size, count, "distinct meters")
+          for (const got of await Effect.runPromise(collectEach(grant, services))) {
+            if (got.bills !== undefined) assert.ok(got.bills > 0, "each meter has bills in the window")
+            if (got.intervals !== undefined) assert.ok(got.intervals > 0, "each meter has intervals in the window")
+          }
+        })
+
+      const failsToAuthorize = (scenario: TestScenario.TestScenario, reason: CollectorError.CollectorErrorReason) =>
+        scenarioCase(scenario, async (access) => {
+          const typed = typedError(await failureOf(authorizeWith(h, access)), `${scenario} should fail to authorize`)
+          assert.strictEqual(typed.reason, reason, typed.message)
+        })
+
+      const failsAfter = (scenario: TestScenario.TestScenario, reason: CollectorError.CollectorErrorReason) =>
+        scenarioCase(scenario, async (access) => {
+          const grant = await Effect.runPromise(authorizeWith(h, access))
+          const services = await Effect.runPromise(h.collector.listServices(grant))
+          assert.strictEqual(services.length, 1, `${scenario} finds the meter first`)
+          const typed = typedError(await failureOf(collectEach(grant, services)), `${scenario} should fail on data collection`)
+          assert.strictEqual(typed.reason, reason, typed.message)
+        })
+
+      // A Record over the literal union: a scenario added to core does not compile until the suite knows it.
+      const cases: Record<TestScenario.TestScenario, (scenario: TestScenario.TestScenario) => void> = {
+        residential: (s) => meters(s, 1),
+        commercial: (s) => meters(s, 4),
+        badlogin: (s) => failsToAuthorize(s, "InvalidCredentials"),
+        badlogin_after: (s) => failsAfter(s, "InvalidCredentials"),
+        websitedown: (s) => failsToAuthorize(s, "UtilityUnavailable"),
+        websitedown_after: (s) => failsAfter(s, "UtilityUnavailable"),
+        // An error the state machine stops on at once: neither retryable nor the customer's to fix.
+        utilityerror: (s) => failsToAuthorize(s, "ProtocolError")
+      }
+      for (const scenario of TestScenario.scenarios) cases[scenario](scenario)
+    })
   })
 }

@@ -5,7 +5,7 @@
  */
 import { Effect, Fiber, Stream } from "effect"
 import { afterEach, assert, describe, it } from "vitest"
-import type { Store } from "@meterbridge/core"
+import { Store } from "@meterbridge/core"
 
 type StoreShape = Store.StoreShape
 type IntervalRecord = Store.IntervalRecord
@@ -62,6 +62,7 @@ export const account = (uid: string, user_uid: string, patch: Partial<Store.Acco
   sealed_grant: `sealed-${uid}`,
   authorization_ref: null,
   authorization_url: null,
+  ...Store.v1AccountFields,
   ...patch
 })
 
@@ -73,7 +74,7 @@ export const service = (uid: string, acct: Store.AccountRecord, patch: Partial<S
   created: T0,
   active_until: null,
   latest: null,
-  last_collected: null,
+  last_collected: null, ...Store.v1ServiceFields,
   utility_service_id: `usid-${uid}`,
   utility_tariff_name: "E-1",
   utility_service_address: "1 Main St",
@@ -348,6 +349,71 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         await run(store.createAccount(a1))
         const again = await run(store.upsertService(service("s1", a1)))
         assert.strictEqual((await run(store.getService(again.uid)))?.interval_count, 0)
+      })
+    })
+
+    describe("workflow: authorizations, templates and forms", () => {
+      it("round-trips an authorization's workflow fields, keeps a referral unique and patches flags", async () => {
+        const store = await fresh()
+        const a1 = account("a1", "u1", {
+          form_uid: "f1", template_uid: "t1", referral: "ref-1", customer_email: "c@example.com",
+          is_test: true, is_archived: false, nickname: "Home", declined: null, revoked: null
+        })
+        await run(store.createAccount(a1))
+        assert.deepStrictEqual(await run(store.getAccount("a1")), a1)
+        assert.strictEqual((await failure(store.createAccount(account("a2", "u1", { referral: "ref-1" }))))._tag, "Conflict")
+        await run(store.updateAccount("a1", { is_archived: true, nickname: null, revoked: T0 + HOUR }))
+        assert.deepStrictEqual(await run(store.getAccount("a1")), { ...a1, is_archived: true, nickname: null, revoked: T0 + HOUR })
+      })
+
+      it("keeps a service's activation, monitoring and archive flags across upserts and patches them", async () => {
+        const { store, a1, s1 } = await withService()
+        await run(store.updateService("s1", { is_activated: false, monitoring: "weekly", is_archived: true }))
+        const again = await run(store.upsertService(service("other", a1, { utility_service_id: s1.utility_service_id, is_activated: true, monitoring: "daily", is_archived: false })))
+        assert.deepStrictEqual([again.is_activated, again.monitoring, again.is_archived], [false, "weekly", true])
+        const view = await run(store.getService("s1"))
+        assert.deepStrictEqual([view?.is_activated, view?.monitoring, view?.is_archived], [false, "weekly", true])
+      })
+
+      it("deleteAccountServices removes the services, their data and jobs, and keeps the account", async () => {
+        const { store, s1 } = await withService()
+        await run(store.upsertBills([bill(s1.uid, T0, T0 + 30 * DAY)]))
+        await run(store.upsertIntervals(series(s1.uid, T0, 10)))
+        await run(store.enqueueJob({ kind: "service", target_uid: s1.uid, params: {}, run_at: T0 }))
+        await run(store.deleteAccountServices("a1"))
+        assert.ok(await run(store.getAccount("a1")))
+        assert.deepStrictEqual(await run(store.listAccountServices("a1")), [])
+        assert.deepStrictEqual(await run(store.listJobs), [])
+        assert.deepStrictEqual(Array.from(await run(Stream.runCollect(store.streamIntervals(s1.uid)))), [])
+      })
+
+      it("stores templates and forms per user, finds a form by its code and deletes them", async () => {
+        const store = await fresh()
+        const t1: Store.TemplateRecord = {
+          uid: "t1", user_uid: "u1", created: T0, updated: T0, company_name: "Acme Solar", company_logo: null,
+          company_email: "hi@acme.example", description: "Solar sizing", redirect_uris: ["https://acme.example/back", "https://acme.example/b2"]
+        }
+        const f1: Store.FormRecord = {
+          uid: "f1", user_uid: "u1", created: T0, updated: T0, template_uid: "t1", code: "code-1", customer_email: null,
+          utility: "DEMO", scope_expires: "3y", authorization_uid: null, is_archived: false
+        }
+        await run(store.createTemplate(t1))
+        await run(store.createTemplate({ ...t1, uid: "t0", created: T0 - 1 }))
+        await run(store.createTemplate({ ...t1, uid: "t9", user_uid: "u2" }))
+        await run(store.createForm(f1))
+        await run(store.createForm({ ...f1, uid: "f2", code: "code-2", user_uid: "u2" }))
+        assert.deepStrictEqual(await run(store.getTemplate("t1")), t1)
+        assert.deepStrictEqual((await run(store.listTemplates("u1"))).map((t) => t.uid), ["t0", "t1"])
+        assert.deepStrictEqual(await run(store.getForm("f1")), f1)
+        assert.deepStrictEqual(await run(store.findFormByCode("code-1")), f1)
+        assert.strictEqual(await run(store.findFormByCode("code-x")), undefined)
+        assert.deepStrictEqual((await run(store.listForms("u1"))).map((f) => f.uid), ["f1"])
+        assert.strictEqual((await failure(store.createForm({ ...f1, uid: "f3" })))._tag, "Conflict")
+        await run(store.deleteForm("f1"))
+        await run(store.deleteTemplate("t1"))
+        assert.strictEqual(await run(store.getForm("f1")), undefined)
+        assert.strictEqual(await run(store.getTemplate("t1")), undefined)
+        assert.deepStrictEqual((await run(store.listTemplates("u1"))).map((t) => t.uid), ["t0"])
       })
     })
 

@@ -141,7 +141,8 @@ describe.skipIf(!process.env["CI"] && !process.env["MB_PACK_CHECK"])("packed pac
           `export * as pge from "@meterbridge/adapter-pge"`,
           `export * as sce from "@meterbridge/adapter-sce"`,
           `export * as sdge from "@meterbridge/adapter-sdge"`,
-          `export * as smt from "@meterbridge/adapter-smt"`
+          `export * as smt from "@meterbridge/adapter-smt"`,
+          `export * as webhooks from "@meterbridge/webhooks"`
         ].join("\n"),
         resolveDir: scratch,
         loader: "js"

@@ -1,7 +1,7 @@
 /** First run: on an empty database, a first user and an API token (`METERBRIDGE_BOOTSTRAP_TOKEN` verbatim when set). */
 import { Effect } from "effect"
 import { Ids, Store, Timestamp } from "@meterbridge/core"
-import * as Tokens from "../Tokens.ts"
+import * as Tokens from "../shared/Tokens.ts"
 
 export const DEFAULT_ADMIN_EMAIL = "admin@localhost"
 

@@ -10,6 +10,7 @@ import {
   type AccountRecord,
   type BillRecord,
   Conflict,
+  type FormRecord,
   type IntervalRecord,
   type Job,
   type RegistrationStatus,
@@ -18,6 +19,7 @@ import {
   Store,
   StoreError,
   type StoreShape,
+  type TemplateRecord,
   type TokenRecord,
   type UpsertResult,
   type UserRecord
@@ -98,6 +100,8 @@ export const make = (): StoreShape => {
   const registrations = new Map<string, Map<string, RegistrationStatus>>()
   const nonces = new Map<string, Micros>()
   const accounts = new Map<string, AccountRecord>()
+  const templates = new Map<string, TemplateRecord>()
+  const forms = new Map<string, FormRecord>()
   const services = new Map<string, ServiceRecord>()
   const data = new Map<string, ServiceData>()
   const jobs = new Map<string, Job & { readonly seq: number }>()
@@ -238,11 +242,12 @@ export const make = (): StoreShape => {
     createAccount: (account) =>
       Effect.suspend(() => {
         if (accounts.has(account.uid)) return Effect.fail(new Conflict({ message: `Account ${account.uid} already exists` }))
-        if (account.authorization_ref !== null) {
-          for (const a of accounts.values()) {
-            if (a.authorization_ref === account.authorization_ref) {
-              return Effect.fail(new Conflict({ message: "Authorization reference already in use" }))
-            }
+        for (const a of accounts.values()) {
+          if (account.authorization_ref !== null && a.authorization_ref === account.authorization_ref) {
+            return Effect.fail(new Conflict({ message: "Authorization reference already in use" }))
+          }
+          if (account.referral !== null && a.referral === account.referral) {
+            return Effect.fail(new Conflict({ message: "Referral code already in use" }))
           }
         }
         accounts.set(account.uid, { ...account })
@@ -279,6 +284,38 @@ export const make = (): StoreShape => {
         for (const j of jobs.values()) if (gone.has(j.target_uid)) jobs.delete(j.id)
         accounts.delete(uid)
       }),
+    deleteAccountServices: (uid) =>
+      Effect.sync(() => {
+        for (const s of services.values()) {
+          if (s.account_uid === uid) {
+            services.delete(s.uid)
+            deleteServiceData(s.uid)
+            for (const j of jobs.values()) if (j.target_uid === s.uid) jobs.delete(j.id)
+          }
+        }
+      }),
+
+    createTemplate: (template) =>
+      Effect.suspend(() => {
+        if (templates.has(template.uid)) return Effect.fail(new Conflict({ message: `Template ${template.uid} already exists` }))
+        templates.set(template.uid, { ...template, redirect_uris: [...template.redirect_uris] })
+        return Effect.void
+      }),
+    getTemplate: (uid) => Effect.sync(() => templates.get(uid)),
+    listTemplates: (userUid) => Effect.sync(() => [...templates.values()].filter((t) => t.user_uid === userUid).sort(byCreated)),
+    deleteTemplate: (uid) => Effect.sync(() => void templates.delete(uid)),
+    createForm: (form) =>
+      Effect.suspend(() => {
+        if (forms.has(form.uid) || [...forms.values()].some((f) => f.code === form.code)) {
+          return Effect.fail(new Conflict({ message: `Form ${form.uid} or its code already exists` }))
+        }
+        forms.set(form.uid, { ...form })
+        return Effect.void
+      }),
+    getForm: (uid) => Effect.sync(() => forms.get(uid)),
+    findFormByCode: (code) => Effect.sync(() => [...forms.values()].find((f) => f.code === code)),
+    listForms: (userUid) => Effect.sync(() => [...forms.values()].filter((f) => f.user_uid === userUid).sort(byCreated)),
+    deleteForm: (uid) => Effect.sync(() => void forms.delete(uid)),
 
     upsertService: (service) =>
       Effect.suspend(() => {
@@ -294,7 +331,10 @@ export const make = (): StoreShape => {
           created: existing.created,
           active_until: existing.active_until,
           latest: existing.latest,
-          last_collected: existing.last_collected
+          last_collected: existing.last_collected,
+          is_activated: existing.is_activated,
+          monitoring: existing.monitoring,
+          is_archived: existing.is_archived
         }
         services.set(stored.uid, stored)
         return Effect.succeed(stored)

@@ -27,7 +27,11 @@ export interface DataCustodianOptions {
   readonly customers?: ReadonlyArray<SandboxCustomer>
   readonly clientId: string
   readonly clientSecret: string
-  /** When given, `redirect_uri` must be one of these. */
+  /**
+   * The client's registered redirect URIs: `redirect_uri` must equal one of them. Without them only a URI on the
+   * sandbox's own origin (`publicBaseUrl`, else the request's) or on loopback (RFC 8252 §7.3) is accepted, so an
+   * in-process mount and tests work unconfigured while the sandbox never redirects a browser to a third site.
+   */
   readonly redirectUris?: ReadonlyArray<string>
   readonly accessTokenSeconds?: number
   /** Where Notification BatchLists are POSTed. */
@@ -71,6 +75,19 @@ export interface DataCustodian {
   /** Token requests seen, for tests that check client authentication. */
   readonly tokenRequests: ReadonlyArray<{ readonly grantType: string; readonly basicAuth: boolean }>
 }
+
+/** Rows each in-memory table (codes, tokens, subscriptions) keeps: a flood drops the oldest instead of growing memory. */
+export const MAX_ENTRIES = 10_000
+/** Token requests remembered for tests. */
+const MAX_TOKEN_REQUESTS = 1_000
+
+/** Sets `key`, first dropping the oldest row (Maps iterate in insertion order) when the table is full. */
+const remember = <K, V>(table: Map<K, V>, key: K, value: V) => {
+  if (table.size >= MAX_ENTRIES && !table.has(key)) table.delete(table.keys().next().value!)
+  table.set(key, value)
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"])
 
 const randomToken = () => {
   const bytes = new Uint8Array(20)
@@ -175,18 +192,24 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
       status
     )
 
+  const registered = (c: Context, redirectUri: string) => {
+    if (options.redirectUris) return options.redirectUris.includes(redirectUri)
+    const url = new URL(redirectUri)
+    return url.origin === new URL(baseOf(c)).origin || (url.protocol === "http:" && LOOPBACK.has(url.hostname))
+  }
+
   /** The checks RFC 6749 §4.1.2.1 requires before redirecting: a bad client or redirect_uri is never redirected to. */
-  const checkClient = (q: Record<string, string | undefined>): string | undefined => {
+  const checkClient = (c: Context, q: Record<string, string | undefined>): string | undefined => {
     if (q["client_id"] !== options.clientId) return `Unknown client_id "${q["client_id"] ?? ""}".`
     const redirectUri = q["redirect_uri"]
     if (!redirectUri || !URL.canParse(redirectUri)) return "redirect_uri is missing or not an absolute URL."
-    if (options.redirectUris && !options.redirectUris.includes(redirectUri)) return `redirect_uri ${redirectUri} is not registered.`
+    if (!registered(c, redirectUri)) return `redirect_uri ${redirectUri} is not registered for this client.`
     return undefined
   }
 
   app.get("/oauth/authorize", (c) => {
     const q = c.req.query()
-    const bad = checkClient(q)
+    const bad = checkClient(c, q)
     if (bad) return c.html(`<html><body><h1>Invalid request</h1><p>${bad.replace(/</g, "&lt;")}</p></body></html>`, 400)
     const state = q["state"] ?? ""
     if (q["response_type"] !== "code") {
@@ -201,7 +224,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
   app.post("/oauth/authorize", async (c) => {
     const body = await c.req.parseBody()
     const q = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : undefined]))
-    const bad = checkClient(q)
+    const bad = checkClient(c, q)
     if (bad) return c.html(`<html><body><h1>Invalid request</h1><p>${bad.replace(/</g, "&lt;")}</p></body></html>`, 400)
     const redirectUri = q["redirect_uri"]!
     const state = q["state"] ?? ""
@@ -214,13 +237,13 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     const username = q["username"] ?? ""
     if (customer(username) === undefined) return renderConsent(c, q, `No customer "${username}" in this sandbox.`, 401)
     const code = randomToken()
-    codes.set(code, { username, scope: q["scope"] ?? "", redirectUri, used: false })
+    remember(codes, code, { username, scope: q["scope"] ?? "", redirectUri, used: false })
     return c.redirect(oauthRedirect(redirectUri, { code, state }), 302)
   })
 
   const issue = (root: string, subscriptionId: string | null, scope: string) => {
     const accessToken = randomToken()
-    accessTokens.set(accessToken, { subscriptionId, expiresAt: Date.now() + accessTokenSeconds * 1000 })
+    remember(accessTokens, accessToken, { subscriptionId, expiresAt: Date.now() + accessTokenSeconds * 1000 })
     const sub = subscriptionId === null ? undefined : subscriptions.get(subscriptionId)
     return {
       access_token: accessToken,
@@ -247,6 +270,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined)
     const grantType = field("grant_type") ?? ""
     const creds = basicCredentials(c.req.header("authorization"))
+    if (tokenRequests.length >= MAX_TOKEN_REQUESTS) tokenRequests.shift()
     tokenRequests.push({ grantType, basicAuth: creds !== undefined })
     if (creds === undefined || creds.id !== options.clientId || creds.secret !== options.clientSecret) {
       return tokenError(c, 401, "invalid_client", "Client authentication failed: use HTTP Basic with the client id and secret")
@@ -259,9 +283,9 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
       if (field("redirect_uri") !== grant.redirectUri) return tokenError(c, 400, "invalid_grant", "redirect_uri does not match")
       grant.used = true
       const id = String(nextId++)
-      subscriptions.set(id, { id, authorizationId: id, username: grant.username, scope: grant.scope, status: "active" })
+      remember(subscriptions, id, { id, authorizationId: id, username: grant.username, scope: grant.scope, status: "active" })
       const refreshToken = randomToken()
-      refreshTokens.set(refreshToken, id)
+      remember(refreshTokens, refreshToken, id)
       if (options.notifyOnConsent) void notify(baseOf(c), [id]).catch(() => undefined)
       return c.json({ ...issue(root, id, grant.scope), refresh_token: refreshToken }, 200, { "cache-control": "no-store" })
     }

@@ -1,7 +1,7 @@
 /** Rows to domain records and back. PostgreSQL returns `bigint` as strings, hence `Number` on every integer. */
 import type { Log, Store } from "@meterbridge/core"
 import type { Selectable } from "kysely"
-import type { AccountsTable, BillsTable, JobsTable, ServicesTable, TokensTable, UsersTable } from "../Database.ts"
+import type { AccountsTable, BillsTable, FormsTable, JobsTable, ServicesTable, TemplatesTable, TokensTable, UsersTable } from "../Database.ts"
 
 const num = (v: number | string): number => Number(v)
 const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v))
@@ -42,7 +42,46 @@ export const account = (r: Selectable<AccountsTable>): Store.AccountRecord => ({
   latest: jsonOrNull<Log.Log>(r.latest),
   sealed_grant: r.sealed_grant,
   authorization_ref: r.authorization_ref,
-  authorization_url: r.authorization_url
+  authorization_url: r.authorization_url,
+  form_uid: r.form_uid,
+  template_uid: r.template_uid,
+  referral: r.referral,
+  customer_email: r.customer_email,
+  is_test: num(r.is_test) === 1,
+  is_archived: num(r.is_archived) === 1,
+  nickname: r.nickname,
+  declined: numOrNull(r.declined),
+  revoked: numOrNull(r.revoked)
+})
+
+/** Booleans to 0/1 for every flag column a patch may carry. */
+export const flags = <T extends Record<string, unknown>>(row: T): { [K in keyof T]: T[K] extends boolean ? number : T[K] } =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "boolean" ? (v ? 1 : 0) : v])) as never
+
+export const template = (r: Selectable<TemplatesTable>): Store.TemplateRecord => ({
+  uid: r.uid,
+  user_uid: r.user_uid,
+  created: num(r.created),
+  updated: num(r.updated),
+  company_name: r.company_name,
+  company_logo: r.company_logo,
+  company_email: r.company_email,
+  description: r.description,
+  redirect_uris: JSON.parse(r.redirect_uris) as Array<string>
+})
+
+export const form = (r: Selectable<FormsTable>): Store.FormRecord => ({
+  uid: r.uid,
+  user_uid: r.user_uid,
+  created: num(r.created),
+  updated: num(r.updated),
+  template_uid: r.template_uid,
+  code: r.code,
+  customer_email: r.customer_email,
+  utility: r.utility,
+  scope_expires: r.scope_expires,
+  authorization_uid: r.authorization_uid,
+  is_archived: num(r.is_archived) === 1
 })
 
 type ServiceRow = Omit<Selectable<ServicesTable>, "bill_count" | "bill_coverage" | "interval_count" | "interval_coverage">
@@ -56,6 +95,9 @@ export const service = (r: ServiceRow): Store.ServiceRecord => ({
   active_until: numOrNull(r.active_until),
   latest: jsonOrNull<Log.Log>(r.latest),
   last_collected: numOrNull(r.last_collected),
+  is_activated: num(r.is_activated) === 1,
+  monitoring: r.monitoring as Store.MonitoringFrequency,
+  is_archived: num(r.is_archived) === 1,
   utility_service_id: r.utility_service_id,
   utility_tariff_name: r.utility_tariff_name,
   utility_service_address: r.utility_service_address,
@@ -89,6 +131,9 @@ export const serviceColumns = (s: Store.ServiceRecord) => ({
   active_until: s.active_until,
   latest: s.latest === null ? null : JSON.stringify(s.latest),
   last_collected: s.last_collected,
+  is_activated: s.is_activated ? 1 : 0,
+  monitoring: s.monitoring,
+  is_archived: s.is_archived ? 1 : 0,
   utility_service_id: s.utility_service_id,
   utility_tariff_name: s.utility_tariff_name,
   utility_service_address: s.utility_service_address,

@@ -9,6 +9,7 @@ import * as sce from "@meterbridge/adapter-sce"
 import * as sdge from "@meterbridge/adapter-sdge"
 import * as smt from "@meterbridge/adapter-smt"
 import * as store from "@meterbridge/store-kysely"
+import * as webhooks from "@meterbridge/webhooks"
 
 const missing = async (specifier) => {
   try {
@@ -32,7 +33,7 @@ console.log(JSON.stringify({
   honoMissing: await missing("hono"),
   vitestMissing: await missing("vitest"),
   utilities: [demo.DemoCollector, pge.PgeCollector, sce.SceCollector, sdge.SdgeCollector, smt.SmtCollector].map((c) => c.info.utility),
-  entries: { core: Object.keys(core).length, store: Object.keys(store).length },
+  entries: { core: Object.keys(core).length, store: Object.keys(store).length, webhooks: Object.keys(webhooks).length },
   readings,
   wh
 }))

@@ -1,0 +1,71 @@
+/**
+ * What every surface needs from the outside world: the services handlers run
+ * against (Store, Collectors, Vault), built once, the configuration, and the
+ * runtime's own capabilities (password hashing). `createApp` reads no
+ * environment and imports nothing runtime-specific: each runtime's entrypoint
+ * builds this.
+ */
+import { Cause, Effect, Exit, Option, Stream } from "effect"
+import type { Context } from "effect"
+import type { Collectors, Store, Vault } from "@meterbridge/core"
+import type { PasswordHasher } from "./shared/Passwords.ts"
+import * as TokenCache from "./shared/TokenCache.ts"
+
+export type Services = Store.Store | Collectors.Collectors | Vault.Vault
+
+export interface ApiConfig {
+  /** Signs confirmation codes and CSRF tokens (HMAC-SHA256); at least 32 random bytes. */
+  readonly signingKey: Uint8Array
+  /** Requests per second per token (the reference's 50). */
+  readonly rateLimit: number
+  /** The server's own origin, e.g. `http://127.0.0.1:3000`, for OAuth callbacks and links. */
+  readonly publicBaseUrl: string
+  /** Milliseconds since the epoch; tests move it. */
+  readonly clock?: () => number
+  /** Where operational messages go; `access_token` never reaches it. */
+  readonly log?: (line: string) => void
+}
+
+export interface ApiRuntime {
+  readonly context: Context.Context<Services>
+  readonly config: ApiConfig
+  /** The runtime's password hash (scrypt on Node; see each entrypoint). */
+  readonly passwords: PasswordHasher
+}
+
+/** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
+export type Failure<E> = { readonly _tag: "Fail"; readonly error: E } | { readonly _tag: "Defect"; readonly interrupted: boolean }
+
+export interface Runtime {
+  readonly config: ApiConfig
+  readonly passwords: PasswordHasher
+  readonly now: () => number
+  readonly log: (line: string) => void
+  /** Runs an effect; a failure is thrown as whatever `toError` (the surface's mapping) makes of it. */
+  readonly runWith: <A, E>(effect: Effect.Effect<A, E, Services>, toError: (failure: Failure<E>) => Error) => Promise<A>
+  readonly readable: <A, E>(stream: Stream.Stream<A, E, Services>, signal?: AbortSignal) => ReadableStream<A>
+  /** Tokens authenticated in the last second (see TokenCache.ts). */
+  readonly tokens: TokenCache.TokenCache
+}
+
+export const make = (runtime: ApiRuntime): Runtime => {
+  const log = runtime.config.log ?? ((line: string) => console.error(line))
+  return {
+    config: runtime.config,
+    passwords: runtime.passwords,
+    now: runtime.config.clock ?? Date.now,
+    log,
+    runWith: async (effect, toError) => {
+      const exit = await Effect.runPromiseExit(Effect.provideContext(effect, runtime.context))
+      if (Exit.isSuccess(exit)) return exit.value
+      const error = Cause.findErrorOption(exit.cause)
+      if (Option.isSome(error)) throw toError({ _tag: "Fail", error: error.value })
+      const interrupted = Cause.hasInterruptsOnly(exit.cause)
+      if (!interrupted) log(`[defect] ${Cause.pretty(exit.cause)}`)
+      throw toError({ _tag: "Defect", interrupted })
+    },
+    readable: (stream, signal) =>
+      Stream.toReadableStreamWith(stream, runtime.context, signal === undefined ? undefined : { signal }),
+    tokens: TokenCache.make()
+  }
+}

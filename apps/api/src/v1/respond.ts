@@ -1,0 +1,51 @@
+/**
+ * v1 responses: one object or a small list in the request's format, and
+ * lists of bills and intervals streamed as they are read from the Store.
+ */
+import { Stream } from "effect"
+import type { Context } from "hono"
+import type { Runtime, Services } from "../Runtime.ts"
+import { csv, CSV_TYPE, csvRows, JSON_TYPE } from "../shared/wire.ts"
+import type { AppEnv } from "./AppEnv.ts"
+
+/** One object or a small list, in the request's format. */
+export const send = (c: Context<AppEnv>, value: unknown, columns?: ReadonlyArray<string>, status: 200 | 201 = 200) => {
+  if (c.get("format") === "csv") return c.body(csv(value, columns), status, { "Content-Type": CSV_TYPE })
+  return c.body(JSON.stringify(value), status, { "Content-Type": JSON_TYPE })
+}
+
+export interface StreamFormat<A> {
+  readonly json: (a: A) => string
+  readonly csvColumns: ReadonlyArray<string>
+  readonly csvRow: (a: A) => ReadonlyArray<unknown>
+}
+
+/**
+ * Streams a list as it is read from the Store. Headers are already sent when
+ * rows flow, so a Store failure mid-way aborts the body (a truncated response
+ * a client detects) instead of answering 200 with a partial list.
+ */
+export const sendStream = <A, E>(c: Context<AppEnv>, api: Runtime, rows: Stream.Stream<A, E, Services>, f: StreamFormat<A>) => {
+  const asCsv = c.get("format") === "csv"
+  let first = true
+  const body = rows.pipe(
+    // Bounded pieces: a Store may hand over a whole list as one chunk.
+    Stream.rechunk(2000),
+    Stream.chunks,
+    Stream.map((chunk) => {
+      if (asCsv) {
+        const text = csvRows(chunk.map(f.csvRow))
+        if (!first) return text
+        first = false
+        return csvRows([f.csvColumns]) + text
+      }
+      let text = first ? "[" : ","
+      first = false
+      text += chunk.map(f.json).join(",")
+      return text
+    }),
+    Stream.concat(Stream.suspend(() => Stream.make(asCsv ? (first ? csvRows([f.csvColumns]) : "") : first ? "[]" : "]"))),
+    Stream.encodeText
+  )
+  return c.body(api.readable(body, c.req.raw.signal), 200, { "Content-Type": asCsv ? CSV_TYPE : JSON_TYPE })
+}

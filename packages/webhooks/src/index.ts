@@ -1,0 +1,5 @@
+export * as AddressPolicy from "./AddressPolicy.ts"
+export * as Deliver from "./Deliver.ts"
+export * as Payload from "./Payload.ts"
+export * as RetrySchedule from "./RetrySchedule.ts"
+export * as Signature from "./Signature.ts"

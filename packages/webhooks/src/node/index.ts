@@ -1,0 +1,1 @@
+export * as GuardedFetch from "./GuardedFetch.ts"
