@@ -48,19 +48,20 @@ describe("serialization", () => {
   })
 
   it("the hand-written Service object deep-equals the Schema's encoding", () => {
-    const base: Store.ServiceView = {
-      uid: "s1", user_uid: "u1", account_uid: "a1", account_auth_type: "owner", account_auth: "J", utility: "DEMO",
+    const account = { auth_type: "owner" as const, auth: "J" }
+    const base: Store.ServiceWithFigures = {
+      uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO",
       created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null, ...Store.v1ServiceFields,
       utility_service_id: "1", utility_tariff_name: null, utility_service_address: "1 Main", utility_billing_account: null,
       utility_billing_contact: null, utility_billing_address: null, utility_meter_number: "M",
       bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0
     }
-    const cases: Array<Store.ServiceView> = [
+    const cases: Array<Store.ServiceWithFigures> = [
       base,
       { ...base, active_until: 1_800_000_000_000_001, latest: { type: "pending", message: "Downloading bill 4/25...", timestamp: 1_700_000_000_000_000 } },
       { ...base, bill_coverage: [[1, 2], [86_400_000_000, 86_400_000_001 * 40]], bill_count: 3, interval_coverage: [[0, 900_000_000]], interval_count: 1 }
     ]
-    for (const c of cases) expect(Serialize.serviceFast(c)).toStrictEqual(Serialize.service(c))
+    for (const c of cases) expect(Serialize.serviceFast(c, account)).toStrictEqual(Serialize.service(c, account))
   })
 
   it("derives interval_kW as kWh per hour unless the utility measured it", () => {

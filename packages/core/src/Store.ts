@@ -127,15 +127,16 @@ export interface ServiceRecord extends ServiceDetails {
   readonly is_archived: boolean
 }
 
-/** A service as the API shows it: the record joined with its account and its derived figures. */
-export interface ServiceView extends ServiceRecord {
-  readonly account_auth_type: AuthType
-  readonly account_auth: string
+/** What the Store derives from a service's bills and intervals, kept current by every write so reads never scan data. */
+export interface ServiceFigures {
   readonly bill_coverage: ReadonlyArray<readonly [Micros, Micros]>
   readonly bill_count: number
   readonly interval_coverage: ReadonlyArray<readonly [Micros, Micros]>
   readonly interval_count: number
 }
+
+/** A service with its derived figures: what `getService` and `listServices` answer. */
+export interface ServiceWithFigures extends ServiceRecord, ServiceFigures {}
 
 export interface BillRecord extends CollectedBill {
   readonly service_uid: string
@@ -251,8 +252,8 @@ export interface StoreShape {
    * and is_archived of an existing one. Returns the stored record.
    */
   readonly upsertService: (service: ServiceRecord) => Effect.Effect<ServiceRecord, StoreError>
-  readonly getService: (uid: string) => Effect.Effect<ServiceView | undefined, StoreError>
-  readonly listServices: (userUid: string) => Effect.Effect<ReadonlyArray<ServiceView>, StoreError>
+  readonly getService: (uid: string) => Effect.Effect<ServiceWithFigures | undefined, StoreError>
+  readonly listServices: (userUid: string) => Effect.Effect<ReadonlyArray<ServiceWithFigures>, StoreError>
   readonly listAccountServices: (accountUid: string) => Effect.Effect<ReadonlyArray<ServiceRecord>, StoreError>
   /** Services with `active_until` after `now` whose last collection is older than `staleBefore` (or never). */
   readonly listServicesDue: (now: Micros, staleBefore: Micros) => Effect.Effect<ReadonlyArray<ServiceRecord>, StoreError>

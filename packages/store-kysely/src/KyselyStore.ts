@@ -53,26 +53,11 @@ const precompile = <R>(db: Kysely<Database>, query: Compilable<R>) => {
 export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreShape => {
   const dialect = options.dialect ?? detect(db)
 
-  const viewQuery = () =>
-    db.selectFrom("services")
-      .innerJoin("accounts", "accounts.uid", "services.account_uid")
-      .selectAll("services")
-      .select(["accounts.auth_type as account_auth_type", "accounts.auth as account_auth"])
   const userByUid = precompile(db, db.selectFrom("users").selectAll().where("uid", "=", ""))
   const tokenByUid = precompile(db, db.selectFrom("tokens").selectAll().where("uid", "=", ""))
   const tokenBySecret = precompile(db, db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
   const countRequests = precompile(db, db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", 0) })).where("uid", "=", ""))
   const serviceByUid = precompile(db, db.selectFrom("services").selectAll().where("uid", "=", ""))
-  const accountAuth = precompile(db, db.selectFrom("accounts").select(["auth_type", "auth"]).where("uid", "=", ""))
-  const viewByUid = precompile(db, viewQuery().where("services.uid", "=", ""))
-  /** SQLite answers two primary-key lookups several times faster than the same join (measured); PostgreSQL saves a round trip with the join. */
-  const view = async (uid: string) => {
-    if (dialect === "postgres") return viewByUid(uid)
-    const service = await serviceByUid(uid)
-    if (service === undefined) return undefined
-    const account = await accountAuth(service.account_uid)
-    return account && { ...service, account_auth_type: account.auth_type, account_auth: account.auth }
-  }
 
   const refreshBillSummary = async (trx: Kysely<Database>, serviceUid: string) => {
     const rows = await trx.selectFrom("bills").select(["bill_start_date", "bill_end_date"])
@@ -245,12 +230,12 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .returningAll().executeTakeFirstOrThrow()
       }).pipe(Effect.map(Rows.service)),
     getService: (uid) =>
-      query("getService", () => view(uid))
-        .pipe(Effect.map((r) => r && Rows.serviceView(r))),
+      query("getService", () => serviceByUid(uid))
+        .pipe(Effect.map((r) => r && Rows.serviceWithFigures(r))),
     listServices: (userUid) =>
       query("listServices", () =>
-        viewQuery().where("services.user_uid", "=", userUid).orderBy("services.created").orderBy("services.uid").execute())
-        .pipe(Effect.map((rows) => rows.map(Rows.serviceView))),
+        db.selectFrom("services").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.serviceWithFigures))),
     listAccountServices: (accountUid) =>
       query("listAccountServices", () =>
         db.selectFrom("services").selectAll().where("account_uid", "=", accountUid).orderBy("created").orderBy("uid").execute())

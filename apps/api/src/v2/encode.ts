@@ -108,7 +108,7 @@ const meterBase = (s: Pick<Store.ServiceRecord, "utility_service_id" | "utility_
 
 const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 30 } as const
 
-export const meter = (s: Store.ServiceView, ctx: Context) => {
+export const meter = (s: Store.ServiceWithFigures, ctx: Context) => {
   const untouched = !s.is_activated && s.latest === null
   const nextRefresh = s.monitoring === "off" || s.last_collected === null
     ? null

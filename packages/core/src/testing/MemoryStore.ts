@@ -15,7 +15,7 @@ import {
   type Job,
   type RegistrationStatus,
   type ServiceRecord,
-  type ServiceView,
+  type ServiceWithFigures,
   Store,
   StoreError,
   type StoreShape,
@@ -124,8 +124,7 @@ export const make = (): StoreShape => {
       a.bill_start_date - b.bill_start_date || a.bill_end_date - b.bill_end_date
     )
 
-  const view = (s: ServiceRecord): ServiceView => {
-    const account = accounts.get(s.account_uid)!
+  const view = (s: ServiceRecord): ServiceWithFigures => {
     const d = dataOf(s.uid)
     if (d.summary === undefined) {
       const delivered = sortedIntervals(s.uid, "delivered")
@@ -137,8 +136,6 @@ export const make = (): StoreShape => {
     }
     return {
       ...s,
-      account_auth_type: account.auth_type,
-      account_auth: account.auth,
       bill_coverage: d.summary.bill_coverage.map(([a, b]) => [a, b] as const),
       bill_count: d.bills.size,
       interval_coverage: d.summary.interval_coverage.map(([a, b]) => [a, b] as const),

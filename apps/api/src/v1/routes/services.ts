@@ -44,14 +44,14 @@ export const services = (deps: Deps) => {
   const app = new Hono<AppEnv>()
 
   app.get("/", async (c) => {
-    const list = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
-    return Respond.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
+    const list = await Owned.servicesWithAccounts(api, c.get("userUid"))
+    return Respond.send(c, list.map(({ service, account }) => Serialize.serviceFast(service, account)), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
 
   app.get("/:uid", async (c) => {
-    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Respond.send(c, Serialize.serviceFast(s), Service.csvColumns)
+    const { service, account } = await Owned.serviceWithAccount(api, c.get("userUid"), c.req.param("uid"))
+    return Respond.send(c, Serialize.serviceFast(service, account), Service.csvColumns)
   })
   only(app, "/:uid", ["GET"], NOT_USED)
 
@@ -105,8 +105,8 @@ export const services = (deps: Deps) => {
       ...(active_until === undefined ? {} : { active_until }),
       ...(update_data === undefined ? {} : { update_data })
     }))
-    const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Respond.send(c, Serialize.service(after), Service.csvColumns)
+    const after = await Owned.serviceWithAccount(api, c.get("userUid"), s.uid)
+    return Respond.send(c, Serialize.service(after.service, after.account), Service.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/services/<uid>/modify lists the options; POST to it modifies the service.")
 
@@ -123,8 +123,8 @@ export const services = (deps: Deps) => {
     const body = await Body.read(c)
     await Confirm.redeem(deps, c, body, "reset_service", s.uid, `/api/services/${s.uid}/reset`)
     await api.run(Collection.resetService(s.uid))
-    const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Respond.send(c, Serialize.service(after), Service.csvColumns)
+    const after = await Owned.serviceWithAccount(api, c.get("userUid"), s.uid)
+    return Respond.send(c, Serialize.service(after.service, after.account), Service.csvColumns)
   })
   only(app, "/:uid/reset", ["GET", "POST"], "GET /api/services/<uid>/reset for a confirmation code, then POST it to the same URL.")
 
