@@ -1,6 +1,6 @@
 /** Core failures in v1's error format (`{"error", "message", "field"?}`): one exhaustive mapping. */
 import { Errors } from "@meterbridge/core"
-import type { Failure } from "../Runtime.ts"
+import { failureMapper } from "../shared/failures.ts"
 import { badRequest, conflict, forbidden, HttpError, internal, invalidField, notFound } from "../shared/HttpError.ts"
 
 export const fromDomain = (e: Errors.DomainError): HttpError => {
@@ -45,13 +45,6 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
   }
 }
 
-/** Typed failures become v1 errors; an `HttpError` raised inside an effect passes through; defects are a bare 500/503. */
-export const toV1Error = (log: (line: string) => void) => (failure: Failure<Errors.DomainError | HttpError>): HttpError => {
-  if (failure._tag === "Defect") {
-    return failure.interrupted ? new HttpError(503, "interrupted", "The server is shutting down.") : internal()
-  }
-  const e = failure.error
-  if (e instanceof HttpError) return e
-  if (e._tag === "StoreError" || e._tag === "VaultError") log(`[error] ${e._tag}: ${e.message}`)
-  return fromDomain(e)
-}
+/** Failed effects as V1 errors (see `failureMapper`). */
+export const toV1Error = (log: (line: string) => void) =>
+  failureMapper(log, fromDomain, new HttpError(503, "interrupted", "The server is shutting down."))
