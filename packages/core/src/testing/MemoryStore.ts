@@ -119,10 +119,21 @@ export const make = (): StoreShape => {
   const ledger: Array<LedgerEntry> = []
   let ledgerSeq = 0
 
-  /** Every table, for `atomically`'s snapshot. */
+  /** Every table, for `atomically`'s snapshot: records are replaced, never changed in place, so a shallow copy keeps them. */
   const tables: ReadonlyArray<Map<unknown, unknown>> = [
-    users, tokens, invites, registrations, nonces, accounts, templates, forms, services, data, jobs, events, webhooks, deliveries
+    users, tokens, invites, accounts, templates, forms, services, data, jobs, events, webhooks, deliveries, nonces
   ] as never
+  /** The one place data is changed in place (a service's bills and intervals): copied on first write in a unit of work. */
+  let saved: Map<string, ServiceData | undefined> | undefined
+  const beforeWrite = (serviceUid: string) => {
+    if (saved === undefined || saved.has(serviceUid)) return
+    const d = data.get(serviceUid)
+    saved.set(serviceUid, d && {
+      bills: new Map(d.bills),
+      intervals: new Map([...d.intervals].map(([flow, m]) => [flow, new Map(m)])),
+      summary: d.summary
+    })
+  }
   /** One unit of work at a time, like the SQL stores' write lock. */
   const writeLock = Semaphore.makeUnsafe(1)
 
@@ -233,7 +244,7 @@ export const make = (): StoreShape => {
         const invite = invites.get(codeHash)
         if (invite === undefined || invite.used_by !== null) return false
         if (invite.expires !== null && invite.expires <= now) return false
-        invite.used_by = userUid
+        invites.set(codeHash, { ...invite, used_by: userUid })
         return true
       }),
 
@@ -393,6 +404,7 @@ export const make = (): StoreShape => {
         let inserted = 0
         let changed = 0
         for (const b of latest.values()) {
+          beforeWrite(b.service_uid)
           const d = dataOf(b.service_uid)
           const key = `${b.bill_start_date}:${b.bill_end_date}`
           const old = d.bills.get(key)
@@ -417,6 +429,7 @@ export const make = (): StoreShape => {
         let inserted = 0
         let changed = 0
         for (const i of latest.values()) {
+          beforeWrite(i.service_uid)
           const d = dataOf(i.service_uid)
           let byStart = d.intervals.get(i.flow)
           if (byStart === undefined) d.intervals.set(i.flow, byStart = new Map())
@@ -487,17 +500,27 @@ export const make = (): StoreShape => {
     // units of work while one runs would be rolled back with it: fine for a test store, documented here.
     atomically: (use) =>
       writeLock.withPermits(1)(Effect.suspend(() => {
-        const snapshot = tables.map((t) => structuredClone(t))
+        const snapshot = tables.map((t) => new Map(t))
+        const regs = new Map([...registrations].map(([u, m]) => [u, new Map(m)]))
         const counters = { jobSeq, eventSeq, deliverySeq, ledger: [...ledger], ledgerSeq }
+        saved = new Map()
         // Inside, a nested unit of work is part of this one.
         const tx: StoreShape = { ...store, atomically: (inner) => inner(tx) }
         return use(tx).pipe(Effect.onExit((exit) =>
           Effect.sync(() => {
+            const touched = saved!
+            saved = undefined
             if (exit._tag === "Success") return
             tables.forEach((t, i) => {
               t.clear()
               for (const [k, v] of snapshot[i]!) t.set(k, v)
             })
+            for (const [uid, d] of touched) {
+              if (d === undefined) data.delete(uid)
+              else data.set(uid, d)
+            }
+            registrations.clear()
+            for (const [k, v] of regs) registrations.set(k, v)
             ;({ jobSeq, eventSeq, deliverySeq, ledgerSeq } = counters)
             ledger.splice(0, ledger.length, ...counters.ledger)
           })
