@@ -78,7 +78,11 @@ const main = async () => {
 
   const worker = Effect.runFork(Effect.provideContext(Worker.run({ leaseMs, pollMs }), context))
   const webhooks = Effect.runFork(Effect.provideContext(
-    Dispatcher.run({ fetch: GuardedFetch.guardedFetch(Settings.webhookPolicy(env, registered)), pollMs: intEnv("METERBRIDGE_WEBHOOK_POLL_MS", 100, 5, 60_000) }),
+    Dispatcher.run({
+      fetch: GuardedFetch.guardedFetch(Settings.webhookPolicy(env, registered)),
+      pollMs: intEnv("METERBRIDGE_WEBHOOK_POLL_MS", 100, 5, 60_000),
+      leaseMs: intEnv("METERBRIDGE_WEBHOOK_LEASE_MS", 60_000, 100, 3_600_000)
+    }),
     context
   ))
   log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${registered.map((r) => r.collector.info.utility).join(", ")})`)
