@@ -10,14 +10,16 @@ type AnyDb = Kysely<any>
 
 const isSqlite = (db: AnyDb) => db.getExecutor().adapter instanceof SqliteAdapter
 
+/** SQLite's rowid alias vs PostgreSQL's identity column: the one dialect difference in the schema. */
+const serialTable = (db: AnyDb, table: string, column = "id") =>
+  isSqlite(db)
+    ? db.schema.createTable(table).addColumn(column, "integer", (c) => c.primaryKey().autoIncrement())
+    : db.schema.createTable(table).addColumn(column, "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+
 const init: Migration = {
   async up(db: AnyDb) {
     const sqlite = isSqlite(db)
-    // SQLite's rowid alias vs PostgreSQL's identity column: the one dialect difference in the schema.
-    const serial = (table: string) =>
-      sqlite
-        ? db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
-        : db.schema.createTable(table).addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    const serial = (table: string) => serialTable(db, table)
 
     await db.schema.createTable("users")
       .addColumn("uid", "text", (c) => c.primaryKey())
@@ -215,11 +217,7 @@ const workflow: Migration = {
 /** Events (an outbox written with the data it describes), webhook endpoints, their delivery log, the prepaid ledger. */
 const events: Migration = {
   async up(db: AnyDb) {
-    const sqlite = isSqlite(db)
-    const serial = (table: string, column = "id") =>
-      sqlite
-        ? db.schema.createTable(table).addColumn(column, "integer", (c) => c.primaryKey().autoIncrement())
-        : db.schema.createTable(table).addColumn(column, "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    const serial = (table: string, column = "id") => serialTable(db, table, column)
 
     await serial("events", "seq")
       .addColumn("uid", "text", (c) => c.notNull().unique())
