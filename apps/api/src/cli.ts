@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
-import { Ids, Store, Timestamp } from "@meterbridge/core"
+import { Billing, Ids, Store, Timestamp } from "@meterbridge/core"
 import * as Invites from "./shared/Invites.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
@@ -22,6 +22,8 @@ const USAGE = `Usage: meterbridge <command> [options]
   invites create [--expires <ISO 8601>]                   prints the invite code
   registrations set --user <email> --utility <ID> --status pending|live
   registrations list [--user <email>]
+  balance credit --user <email> --amount <dollars>         adds to the user's prepaid balance (negative to correct)
+  balance show --user <email>
   migrate
 
 The database is DATABASE_URL (default sqlite:./data/meterbridge.db).`
@@ -134,6 +136,25 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
     for (const user of users) {
       for (const r of await run(db, (s) => s.listRegistrations(user.uid))) out([user.email, r.utility, r.status].join("\t"))
     }
+  },
+  "balance credit": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" }, amount: { type: "string" } } })
+    const email = required(values, "user")
+    const amountText = required(values, "amount")
+    const amount = Billing.parseDollars(amountText)
+    if (amount === undefined || amount === 0) throw new UsageError(`--amount must be dollars like 25 or 12.50, got "${amountText}"`)
+    const db = await open()
+    const user = await userByEmail(db, email)
+    await run(db, (s) =>
+      s.addLedgerEntry({ user_uid: user.uid, ts: Timestamp.fromMillis(Date.now()), amount, description: "Credit by the operator", ref: null }))
+    out(`Credited $${Billing.toDollars(amount).toFixed(2)} to ${user.email}; balance: $${Billing.toDollars(await run(db, (s) => s.balance(user.uid))).toFixed(2)}`)
+  },
+  "balance show": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" } } })
+    const db = await open()
+    const user = await userByEmail(db, required(values, "user"))
+    out(`${user.email}: $${Billing.toDollars(await run(db, (s) => s.balance(user.uid))).toFixed(2)}`)
+    for (const l of await run(db, (s) => s.listLedger(user.uid))) out([fmt(l.ts), Billing.toDollars(l.amount).toFixed(6), l.description].join("\t"))
   },
   migrate: async (_args, open) => {
     const db = await open()

@@ -6,7 +6,9 @@
  */
 import { serve } from "@hono/node-server"
 import { Context, Effect, Fiber } from "effect"
-import { Collectors, Store, Vault, Worker } from "@meterbridge/core"
+import { Billing, Collectors, Store, Vault, Worker } from "@meterbridge/core"
+import { Dispatcher, Endpoints } from "@meterbridge/webhooks"
+import { GuardedFetch } from "@meterbridge/webhooks/node"
 import { createApp } from "./app.ts"
 import * as AppCollectors from "./node/collectors.ts"
 import { bootstrap, DEFAULT_ADMIN_EMAIL } from "./node/bootstrap.ts"
@@ -14,6 +16,7 @@ import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore } from "./node/openStore.ts"
 import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
 import { scryptPasswords } from "./node/passwords.ts"
+import * as Settings from "./node/settings.ts"
 
 const env = process.env
 const log = (line: string) => console.log(line)
@@ -54,7 +57,9 @@ const main = async () => {
   const registered = AppCollectors.build({ publicBaseUrl, env })
   const context = Context.make(Store.Store, db.store).pipe(
     Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
-    Context.add(Vault.Vault, vault)
+    Context.add(Vault.Vault, vault),
+    Context.add(Billing.Billing, Settings.billing(env)),
+    Context.add(Endpoints.Settings, { policy: Settings.webhookPolicy(env, registered) })
   )
   const { app, flush } = createApp(
     { context, passwords: scryptPasswords, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
@@ -72,6 +77,14 @@ const main = async () => {
   }
 
   const worker = Effect.runFork(Effect.provideContext(Worker.run({ leaseMs, pollMs }), context))
+  const webhooks = Effect.runFork(Effect.provideContext(
+    Dispatcher.run({
+      fetch: GuardedFetch.guardedFetch(Settings.webhookPolicy(env, registered)),
+      pollMs: intEnv("METERBRIDGE_WEBHOOK_POLL_MS", 100, 5, 60_000),
+      leaseMs: intEnv("METERBRIDGE_WEBHOOK_LEASE_MS", 60_000, 100, 3_600_000)
+    }),
+    context
+  ))
   log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${registered.map((r) => r.collector.info.utility).join(", ")})`)
 
   let stopping = false
@@ -80,6 +93,7 @@ const main = async () => {
     stopping = true
     log(`${signal}: shutting down`)
     await Effect.runPromise(Fiber.interrupt(worker))
+    await Effect.runPromise(Fiber.interrupt(webhooks))
     await new Promise<void>((resolve) => server.close(() => resolve()))
     await flush()
     await db.close()

@@ -1,7 +1,8 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
 import { expect } from "vitest"
 import { Clock, Context, Effect } from "effect"
-import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { Billing, Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { Endpoints } from "@meterbridge/webhooks"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import type { Services } from "../src/Runtime.ts"
@@ -44,13 +45,22 @@ export interface Harness {
 // Building the sandboxes (their datasets) is the slow part of a harness: one set per test file.
 let registeredOnce: ReadonlyArray<AppCollectors.Registered> | undefined
 
-export const make = async (options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector> } = {}): Promise<Harness> => {
+export const make = async (options: {
+  rateLimit?: number
+  store?: Store.StoreShape
+  extraCollectors?: ReadonlyArray<Collector.Collector>
+  billing?: Billing.BillingSettings
+  /** Webhook targets on private addresses; allowed by default (test mode, receivers on loopback). */
+  allowPrivate?: boolean
+} = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
   const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
-    Context.add(Vault.Vault, vault)
+    Context.add(Vault.Vault, vault),
+    Context.add(Billing.Billing, options.billing ?? Billing.defaults),
+    Context.add(Endpoints.Settings, { policy: { allowPrivate: options.allowPrivate ?? true } })
   )
   const clock = { now: Date.now() }
   const logs: Array<string> = []

@@ -51,3 +51,7 @@ export const until = async <A>(what: string, f: () => Promise<A | undefined>, ti
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+/** `fetch` for v1 paths on a started server, with the token as `Authorization: Token`. */
+export const apiWith = (token: string) => (base: string, path: string, init: RequestInit = {}) =>
+  fetch(`${base}/api${path}`, { ...init, headers: { Authorization: `Token ${token}`, "Content-Type": "application/json", ...init.headers } })

@@ -3,6 +3,7 @@
  * union to its own error format with an exhaustive switch, so a new failure
  * here is a compile error there rather than a 500.
  */
+import type { PaymentRequired } from "./Billing.ts"
 import type { NotFound, UnknownUtility } from "./Collection.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Conflict, StoreError } from "./Store.ts"
@@ -20,6 +21,7 @@ export type DomainError =
   | InvalidInput
   | NotDeletable
   | ExpiredOrRevoked
+  | PaymentRequired
 
 /** For the `default` branch of an exhaustive switch over `DomainError["_tag"]`. */
 export const absurd = (value: never): never => {

@@ -8,6 +8,7 @@ import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, sql, Sqli
 import type { Database } from "./Database.ts"
 import { coverage } from "./internal/coverage.ts"
 import { type Dialect, intervalPage, lockServices, upsertIntervals } from "./internal/intervals.ts"
+import { outbox } from "./internal/outbox.ts"
 import * as Rows from "./internal/rows.ts"
 import { insertUnique, query, transaction } from "./internal/run.ts"
 import { billProblem, intervalProblem } from "./internal/validate.ts"
@@ -375,7 +376,12 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         db.updateTable("jobs").set((eb) => ({ run_at: runAt, locked_until: null, attempts: eb("attempts", "+", 1) }))
           .where("id", "=", jobId(id)).execute()).pipe(Effect.asVoid),
     listJobs: query("listJobs", () => db.selectFrom("jobs").selectAll().orderBy("run_at").orderBy("id").execute())
-      .pipe(Effect.map((rows) => rows.map(Rows.job)))
+      .pipe(Effect.map((rows) => rows.map(Rows.job))),
+
+    // The unit of work is a Store over the open transaction: its methods run their statements on it, and their own
+    // multi-statement writes join it (see `transaction`). A nested unit of work joins it too.
+    atomically: (use) => (db.isTransaction ? use(store) : transaction(db, "atomically", (trx) => use(make(trx, { dialect })))),
+    ...outbox(db, dialect)
   }
   return store
 }

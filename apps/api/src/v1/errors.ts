@@ -17,6 +17,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
       return forbidden("not_deletable", e.message)
     case "ExpiredOrRevoked":
       return badRequest("expired_or_revoked", e.message)
+    case "PaymentRequired":
+      return new HttpError(402, "payment_required", e.message)
     case "CollectorError":
       switch (e.reason) {
         case "InvalidAccess":

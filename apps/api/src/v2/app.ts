@@ -13,6 +13,9 @@ import type { Shared } from "../shared/Shared.ts"
 import type { Deps, V2Env } from "./Deps.ts"
 import { errorResponse, toV2Error } from "./errors.ts"
 import { authorizations } from "./routes/authorizations.ts"
+import { billing } from "./routes/billing.ts"
+import { events } from "./routes/events.ts"
+import { webhooks } from "./routes/webhooks.ts"
 import { data } from "./routes/data.ts"
 import { forms } from "./routes/forms.ts"
 import { meters } from "./routes/meters.ts"
@@ -47,6 +50,9 @@ export const v2 = (shared: Shared, options: { readonly logRequests?: boolean } =
   app.route("/forms", forms(deps))
   app.route("/authorizations", authorizations(deps))
   app.route("/meters", meters(deps))
+  app.route("/events", events(deps))
+  app.route("/webhooks", webhooks(deps))
+  app.route("/billing", billing(deps))
   app.route("/", data(deps))
   return app
 }

@@ -45,6 +45,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
       return new HttpError(403, "forbidden", e.message)
     case "ExpiredOrRevoked":
       return new HttpError(400, "expired_or_revoked", e.message)
+    case "PaymentRequired":
+      return new HttpError(402, "payment_required", e.message)
     case "CollectorError":
       switch (e.reason) {
         case "InvalidAccess":
