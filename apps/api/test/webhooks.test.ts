@@ -217,12 +217,20 @@ describe("prepaid billing", () => {
     expect(billing.price_per_collection).toBe(0.25)
   })
 
-  it("test authorizations and DEMO collect free with the default settings", async () => {
+  it("test authorizations and DEMO collect free with the default settings, behind the same balance gate", async () => {
     const h = await Harness.make({ billing: { ...Billing.defaults, mode: "prepaid", pricePerCollection: 250_000 } })
-    const { token } = await h.addUser("free@example.com")
+    const { token, uid } = await h.addUser("free@example.com")
     const { meters } = await testSubmit(h, token)
+    // A prepaid account at zero asks for credit before anything runs, free or not.
+    const refused = await h.request("/api/v2/meters/historical-collection", { method: "POST", token, json: { meters, collection_duration: 3 } })
+    expect(refused.status).toBe(402)
+    expect(await h.drain()).toBe(0)
+    await h.run(h.store.addLedgerEntry({ user_uid: uid, ts: Date.now() * 1000, amount: 1_000_000, description: "credit", ref: "credit-1" }))
     await json(await h.request("/api/v2/meters/historical-collection", { method: "POST", token, json: { meters, collection_duration: 3 } }))
     await h.drain()
-    expect((await json(await h.request("/api/v2/billing", { token }))).ledger).toEqual([])
+    const ledger = (await json(await h.request("/api/v2/billing", { token }))).ledger as Array<{ amount: number; description: string }>
+    const collections = ledger.filter((l) => l.description.startsWith("Collection"))
+    expect(collections.length).toBe(meters.length)
+    expect(collections.every((l) => l.amount === 0 && /free: test/.test(l.description))).toBe(true)
   })
 })

@@ -1,7 +1,9 @@
 /**
  * Prepaid billing, off unless the operator turns it on: each user has a ledger (credits from the operator,
  * a debit per collection of a meter), and a billable command on a balance at or below zero fails with
- * `PaymentRequired` before it enqueues anything. Test authorizations (and DEMO, by default) are free.
+ * `PaymentRequired` before it enqueues anything. Test authorizations (and DEMO, by default) collect free:
+ * their collections are written to the ledger at $0, so a user sees every collection, and the balance
+ * gate still applies to them (a prepaid account at zero asks for credit before anything runs).
  */
 import { Context, Effect, Schema } from "effect"
 import { Store, type AccountRecord, type StoreShape } from "./Store.ts"
@@ -43,14 +45,11 @@ export const toDollars = (micros: number): number => micros / MICROS_PER_DOLLAR
 export const isFree = (settings: BillingSettings, account: Pick<AccountRecord, "is_test" | "utility">) =>
   (settings.freeTest && account.is_test) || settings.freeUtilities.includes(account.utility)
 
-const billable = (settings: BillingSettings, accounts: ReadonlyArray<Pick<AccountRecord, "is_test" | "utility">>) =>
-  settings.mode === "prepaid" && accounts.some((a) => !isFree(settings, a))
-
-/** Fails with PaymentRequired when any of `accounts` is billable and the user's balance is at or below zero. */
+/** Fails with PaymentRequired when billing is prepaid, `accounts` would collect, and the user's balance is at or below zero. */
 export const requireBalance = (userUid: string, accounts: ReadonlyArray<Pick<AccountRecord, "is_test" | "utility">>) =>
   Effect.gen(function*() {
     const settings = yield* Billing
-    if (!billable(settings, accounts)) return
+    if (settings.mode !== "prepaid" || accounts.length === 0) return
     const store = yield* Store
     const balance = yield* store.balance(userUid)
     if (balance <= 0) {
@@ -74,12 +73,13 @@ export const chargeCollection = (
 ) =>
   Effect.gen(function*() {
     const settings = yield* Billing
-    if (!billable(settings, [account]) || settings.pricePerCollection <= 0) return false
+    if (settings.mode !== "prepaid") return false
+    const free = isFree(settings, account)
     return yield* tx.addLedgerEntry({
       user_uid: account.user_uid,
       ts,
-      amount: -settings.pricePerCollection,
-      description: `Collection of meter ${meterUid}`,
+      amount: free ? 0 : -settings.pricePerCollection,
+      description: free ? `Collection of meter ${meterUid} (free: ${account.is_test ? "test" : account.utility})` : `Collection of meter ${meterUid}`,
       ref
     })
   })
