@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest"
 import { parse } from "csv-parse/sync"
-import { Collection } from "@meterbridge/core"
-import { Stream as EffectStream } from "effect"
+import { Collection, Worker } from "@meterbridge/core"
+import { Clock, Effect, Stream as EffectStream } from "effect"
 import * as H from "./harness.ts"
 
 type Json = Record<string, any>
@@ -316,6 +316,19 @@ describe("v2 API", async () => {
     expect(m).toMatchObject({ status: "updated", is_activated: true })
     expect(m["ongoing_monitoring"]["frequency"]).toBe("weekly")
     expect(Date.parse(m["ongoing_monitoring"]["next_refresh"]) - Date.now()).toBeGreaterThan(6 * 86_400_000)
+  })
+
+  it("an authorization past its expiry is marked once, with an authorization_expired event", async () => {
+    const short = await body(v2("/forms", { method: "POST", json: { scope: { expires: "1d" } } }))
+    const s = await testSubmit("residential", "DEMO", alice.token, short["uid"])
+    await h.drain()
+    const pass = () => h.run(Effect.provideService(Worker.scheduleMonitoring(), Clock.Clock, H.clockAhead(2 * 86_400_000)))
+    await pass()
+    await pass()
+    const auth = await body(v2(`/authorizations/${s["authorization_uid"]}`))
+    expect(auth["status_message"]).toBe("Authorization expired")
+    const events = (await body(v2("/events?limit=1000")))["events"] as Array<Json>
+    expect(events.filter((e) => e["type"] === "authorization_expired" && e["authorization_uid"] === s["authorization_uid"])).toHaveLength(1)
   })
 
   it("keeps the Store's streams as the source of every interval served", async () => {
