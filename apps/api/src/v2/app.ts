@@ -22,13 +22,23 @@ export const v2 = (shared: Shared, options: { readonly logRequests?: boolean } =
   const { runtime } = shared
   const toError = toV2Error(runtime.log)
   const run: Deps["run"] = (effect) => runtime.runWith(effect, toError)
+  // Every v2 object names its user's email: like tokens (TokenCache.ts), kept for a second, so a burst of reads costs no user query.
+  const emails = new Map<string, { readonly email: string; readonly until: number }>()
   const deps: Deps = {
     shared,
     runtime,
     run,
     context: async (c) => {
-      const user = await run(Store.Store.use((s) => s.getUser(c.get("userUid"))))
-      return { base: runtime.config.publicBaseUrl, userEmail: user?.email ?? "", now: runtime.now() * 1000 }
+      const userUid = c.get("userUid")
+      const now = runtime.now()
+      let email = emails.get(userUid)
+      if (email === undefined || email.until <= now) {
+        const user = await run(Store.Store.use((s) => s.getUser(userUid)))
+        if (emails.size >= 10_000) emails.clear()
+        email = { email: user?.email ?? "", until: now + 1_000 }
+        emails.set(userUid, email)
+      }
+      return { base: runtime.config.publicBaseUrl, userEmail: email.email, now: now * 1000 }
     }
   }
   const app = new Hono<V2Env>().basePath("/api/v2")
