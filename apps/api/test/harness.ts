@@ -9,6 +9,7 @@ import { createApp } from "../src/app.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
+import type { FileUploads } from "../src/shared/Uploads.ts"
 
 export const BASE = "http://meterbridge.test"
 
@@ -44,7 +45,9 @@ export interface Harness {
 // Building the sandboxes (their datasets) is the slow part of a harness: one set per test file.
 let registeredOnce: ReadonlyArray<AppCollectors.Registered> | undefined
 
-export const make = async (options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector> } = {}): Promise<Harness> => {
+export const make = async (
+  options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector>; uploads?: FileUploads } = {}
+): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
   const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
@@ -57,6 +60,7 @@ export const make = async (options: { rateLimit?: number; store?: Store.StoreSha
   const { app, flush } = createApp(
     {
       context, passwords: scryptPasswords,
+      ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,

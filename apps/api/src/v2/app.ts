@@ -15,6 +15,7 @@ import { errorResponse, toV2Error } from "./errors.ts"
 import { authorizations } from "./routes/authorizations.ts"
 import { data } from "./routes/data.ts"
 import { forms } from "./routes/forms.ts"
+import { imports } from "./routes/imports.ts"
 import { meters } from "./routes/meters.ts"
 import { templates } from "./routes/templates.ts"
 
@@ -57,6 +58,7 @@ export const v2 = (shared: Shared, options: { readonly logRequests?: boolean } =
   app.route("/forms", forms(deps))
   app.route("/authorizations", authorizations(deps))
   app.route("/meters", meters(deps))
+  app.route("/imports", imports(deps))
   app.route("/", data(deps))
   return app
 }

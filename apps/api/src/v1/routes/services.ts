@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { Stream } from "effect"
 import { Bill, Collection, Interval, Service, Store, Timestamp } from "@meterbridge/core"
 import { invalidField } from "../../shared/HttpError.ts"
+import { importGreenButton } from "../../shared/importUpload.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
@@ -48,6 +49,20 @@ export const services = (deps: Deps) => {
     return Respond.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
+
+  // Before "/:uid", which would take "import" for a service uid.
+  app.post("/import", async (c) => {
+    const result = await importGreenButton(api, api.run, c.req.raw, c.get("userUid"), "real_name")
+    const services = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
+    return Respond.send(c, {
+      account: Serialize.account(result.account),
+      services: services.filter((s) => s.account_uid === result.account.uid).map(Serialize.serviceFast),
+      created: result.created,
+      bills: result.bills,
+      intervals: result.intervals
+    }, undefined, result.created ? 201 : 200)
+  })
+  only(app, "/import", ["POST"], "POST a customer's Green Button file (XML, CSV or the .zip as downloaded) as multipart/form-data: \"file\", and \"real_name\", the customer's name.")
 
   app.get("/:uid", async (c) => {
     const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
