@@ -32,6 +32,8 @@ export interface StreamFormat<A> {
   readonly json: (a: A) => string
   readonly csvColumns: ReadonlyArray<string>
   readonly csvRow: (a: A) => ReadonlyArray<unknown>
+  /** `csvRow` already written as a CSV line, where a hot path has one. */
+  readonly csvText?: (a: A) => string
 }
 
 /**
@@ -48,7 +50,7 @@ export const sendStream = <A, E>(c: Context<AppEnv>, api: Runtime, rows: Stream.
     Stream.chunks,
     Stream.map((chunk) => {
       if (asCsv) {
-        const text = csvRows(chunk.map(f.csvRow))
+        const text = f.csvText === undefined ? csvRows(chunk.map(f.csvRow)) : chunk.map(f.csvText).join("")
         if (!first) return text
         first = false
         return csvRows([f.csvColumns]) + text

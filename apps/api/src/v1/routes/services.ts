@@ -37,7 +37,8 @@ const billFormat: Respond.StreamFormat<Store.BillRecord> = {
 const intervalFormat: Respond.StreamFormat<Store.IntervalRecord> = {
   json: Serialize.intervalJsonText,
   csvColumns: Interval.csvColumns,
-  csvRow: Serialize.intervalCsvRow
+  csvRow: Serialize.intervalCsvRow,
+  csvText: Serialize.intervalCsvText
 }
 
 export const services = (deps: Deps) => {
