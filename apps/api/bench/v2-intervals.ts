@@ -2,25 +2,17 @@
  * A year of one meter's 15-minute intervals over HTTP: v2's `GET
  * /api/v2/intervals?meters=…` (one Interval object holding the readings)
  * against v1's `GET /api/services/<uid>/intervals.json` on the same server,
- * alternating rounds. The server runs in its own process (`serve-fixture.ts`);
+ * alternating rounds. The server (`pnpm start`) runs in its own process;
  * this process only downloads. Target: v2 ≥ 90 % of v1's rows/s.
  */
-import { spawn } from "node:child_process"
-import { join } from "node:path"
-import { YEAR_ROWS } from "./setup.ts"
+import { buildFixture, YEAR_ROWS } from "./fixture.ts"
+import { startApi } from "./processes.ts"
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? "7")
 
-const child = spawn(process.execPath, [join(import.meta.dirname, "serve-fixture.ts")], { stdio: ["ignore", "pipe", "inherit"] })
-const fixture = await new Promise<{ base: string; token: string; serviceUid: string }>((resolve, reject) => {
-  let out = ""
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d.toString()
-    const line = out.split("\n").find((l) => l.startsWith("{"))
-    if (line) resolve(JSON.parse(line))
-  })
-  child.on("exit", (code) => reject(new Error(`bench server exited ${code}`)))
-})
+const built = await buildFixture()
+const api = await startApi(built.databaseUrl)
+const fixture = { base: api.base, token: built.token, serviceUid: built.serviceUid }
 const headers = { Authorization: `Bearer ${fixture.token}` }
 const v1 = `${fixture.base}/api/services/${fixture.serviceUid}/intervals.json`
 const v2 = `${fixture.base}/api/v2/intervals?meters=${fixture.serviceUid}`
@@ -54,5 +46,6 @@ try {
   console.log(`v2 intervals: ${YEAR_ROWS} readings, ${ROUNDS} alternating rounds, server in its own process (SQLite)`)
   console.log(`v2 /api/v2/intervals: ${v2Rate.toFixed(0)} rows/s vs v1 intervals.json ${v1Rate.toFixed(0)} rows/s = ${(100 * v2Rate / v1Rate).toFixed(1)} % (target ≥ 90 %)`)
 } finally {
-  child.kill("SIGTERM")
+  await api.stop()
+  built.close()
 }

@@ -10,6 +10,7 @@ import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
 import type { PasswordHasher } from "./shared/Passwords.ts"
 import * as TokenCache from "./shared/TokenCache.ts"
+import type { FileUploads } from "./shared/Uploads.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
 
@@ -31,6 +32,8 @@ export interface ApiRuntime {
   readonly config: ApiConfig
   /** The runtime's password hash (scrypt on Node; see each entrypoint). */
   readonly passwords: PasswordHasher
+  /** Receiving customer files (Green Button upload); without it, the upload endpoints answer 503. */
+  readonly uploads?: FileUploads
 }
 
 /** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
@@ -39,6 +42,7 @@ export type Failure<E> = { readonly _tag: "Fail"; readonly error: E } | { readon
 export interface Runtime {
   readonly config: ApiConfig
   readonly passwords: PasswordHasher
+  readonly uploads: FileUploads | undefined
   readonly now: () => number
   readonly log: (line: string) => void
   /** Runs an effect; a failure is thrown as whatever `toError` (the surface's mapping) makes of it. */
@@ -53,6 +57,7 @@ export const make = (runtime: ApiRuntime): Runtime => {
   return {
     config: runtime.config,
     passwords: runtime.passwords,
+    uploads: runtime.uploads,
     now: runtime.config.clock ?? Date.now,
     log,
     runWith: async (effect, toError) => {

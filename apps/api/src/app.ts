@@ -29,6 +29,21 @@ export interface App {
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`)
 
+/** The path of an absolute request URL, without building a `URL` (every request pays this). */
+const pathOf = (url: string): string => {
+  const start = url.indexOf("/", url.indexOf("//") + 2)
+  if (start === -1) return "/"
+  let end = url.length
+  for (let i = start; i < url.length; i++) {
+    const ch = url.charCodeAt(i)
+    if (ch === 63 /* ? */ || ch === 35 /* # */) {
+      end = i
+      break
+    }
+  }
+  return url.slice(start, end)
+}
+
 export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {}): App => {
   const shared = Shared.make(Runtime.make(runtime))
   const surfaces: ReadonlyArray<readonly [string, Fetch]> = [
@@ -42,7 +57,7 @@ export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {})
   ]
   const pages = web(shared)
   const fetch: Fetch = (request) => {
-    const path = new URL(request.url).pathname
+    const path = pathOf(request.url)
     for (const [prefix, surface] of surfaces) if (under(path, prefix)) return surface(request)
     return pages.fetch(request)
   }

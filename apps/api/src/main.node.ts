@@ -17,6 +17,7 @@ import { openStore } from "./node/openStore.ts"
 import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
 import { scryptPasswords } from "./node/passwords.ts"
 import * as Settings from "./node/settings.ts"
+import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./node/greenButtonUploads.ts"
 
 const env = process.env
 const log = (line: string) => console.log(line)
@@ -36,6 +37,7 @@ const main = async () => {
   const leaseMs = intEnv("METERBRIDGE_WORKER_LEASE_MS", 60_000, 100, 86_400_000)
   const pollMs = intEnv("METERBRIDGE_WORKER_POLL_MS", 1_000, 10, 3_600_000)
   const rateLimit = intEnv("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000)
+  const uploadMaxBytes = intEnv("METERBRIDGE_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES, 1, 2 ** 40)
 
   const target = parseDatabaseUrl(env["DATABASE_URL"])
   const db = await openStore(target)
@@ -62,7 +64,7 @@ const main = async () => {
     Context.add(Endpoints.Settings, { policy: Settings.webhookPolicy(env, registered) })
   )
   const { app, flush } = createApp(
-    { context, passwords: scryptPasswords, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
+    { context, passwords: scryptPasswords, uploads: makeGreenButtonUploads({ maxBytes: uploadMaxBytes }), config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch

@@ -10,6 +10,7 @@ import { createApp } from "../src/app.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
+import type { FileUploads } from "../src/shared/Uploads.ts"
 
 export const BASE = "http://meterbridge.test"
 
@@ -52,6 +53,7 @@ export const make = async (options: {
   billing?: Billing.BillingSettings
   /** Webhook targets on private addresses; allowed by default (test mode, receivers on loopback). */
   allowPrivate?: boolean
+  uploads?: FileUploads
 } = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
   const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
@@ -67,6 +69,7 @@ export const make = async (options: {
   const { app, flush } = createApp(
     {
       context, passwords: scryptPasswords,
+      ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,

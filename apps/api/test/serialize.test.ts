@@ -41,6 +41,17 @@ describe("serialization", () => {
     for (const c of cases) expect(Serialize.intervalJsonText(c)).toBe(JSON.stringify(Serialize.interval(c)))
   })
 
+  it("the hand-written interval CSV line is byte-identical to csv-stringify's", () => {
+    const cases = [
+      row(),
+      row({ interval_kWh: null, source: "a,b" }),
+      row({ utility_service_address: "12 \"Main\" St,\nApt 4", utility_tariff_name: "E-1\r", utility: "SDG&E" }),
+      row({ utility_service_id: null, utility_tariff_name: null, utility_service_address: null, interval_kWh: 0.1 + 0.2 }),
+      row({ interval_kWh: -2.5e-7, interval_kW: 7.5, updated: 0 })
+    ]
+    for (const c of cases) expect(Serialize.intervalCsvText(c)).toBe(Wire.csvRows([Serialize.intervalCsvRow(c)]))
+  })
+
   it("the fast timestamp formatter equals Timestamp.format", () => {
     const samples = [0, 1, 999_999, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, Timestamp.parse("2024-02-29T23:59:59.999999Z")!]
     for (let i = 0; i < 5000; i++) samples.push(Math.floor(Math.random() * 2 ** 52))

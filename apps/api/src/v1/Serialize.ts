@@ -168,6 +168,25 @@ export const intervalCsvRow = (i: Store.IntervalRecord): ReadonlyArray<unknown> 
   fastTimestamp(i.updated)
 ]
 
+/** One CSV cell as csv-stringify writes it: quoted only when it holds a comma, a quote or a line break. */
+const cell = (v: string | number | null): string => {
+  if (v === null) return ""
+  if (typeof v === "number") return String(v)
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll("\"", "\"\"")}"` : v
+}
+
+/**
+ * `intervalCsvRow` as one CSV line, for the hot path (a decade streamed as CSV
+ * allocated several times the memory through csv-stringify, measured); a test
+ * proves it byte-identical to csv-stringify's output for the same row.
+ */
+export const intervalCsvText = (i: Store.IntervalRecord): string =>
+  `${cell(i.service_uid)},${cell(i.utility)},${cell(i.utility_service_id)},${cell(i.utility_tariff_name)},${cell(i.utility_service_address)},${
+    cell(i.utility_meter_number)
+  },${fastTimestamp(i.interval_start)},${fastTimestamp(i.interval_end)},${cell(i.interval_kWh)},${cell(intervalKW(i))},${cell(i.source)},${
+    fastTimestamp(i.updated)
+  }\n`
+
 export const token = (t: Store.TokenRecord): Json =>
   encodeToken({
     uid: t.uid,

@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { Stream } from "effect"
 import { Bill, Collection, Interval, Service, Store, Timestamp } from "@meterbridge/core"
 import { invalidField } from "../../shared/HttpError.ts"
+import { importGreenButton } from "../../shared/importUpload.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
@@ -36,7 +37,8 @@ const billFormat: Respond.StreamFormat<Store.BillRecord> = {
 const intervalFormat: Respond.StreamFormat<Store.IntervalRecord> = {
   json: Serialize.intervalJsonText,
   csvColumns: Interval.csvColumns,
-  csvRow: Serialize.intervalCsvRow
+  csvRow: Serialize.intervalCsvRow,
+  csvText: Serialize.intervalCsvText
 }
 
 export const services = (deps: Deps) => {
@@ -48,6 +50,20 @@ export const services = (deps: Deps) => {
     return Respond.send(c, list.map(({ service, account }) => Serialize.serviceFast(service, account)), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
+
+  // Before "/:uid", which would take "import" for a service uid.
+  app.post("/import", async (c) => {
+    const result = await importGreenButton(api, api.run, c.req.raw, c.get("userUid"), "real_name")
+    const services = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
+    return Respond.send(c, {
+      account: Serialize.account(result.account),
+      services: services.filter((s) => s.account_uid === result.account.uid).map((s) => Serialize.serviceFast(s, result.account)),
+      created: result.created,
+      bills: result.bills,
+      intervals: result.intervals
+    }, undefined, result.created ? 201 : 200)
+  })
+  only(app, "/import", ["POST"], "POST a customer's Green Button file (XML, CSV or the .zip as downloaded) as multipart/form-data: \"file\", and \"real_name\", the customer's name.")
 
   app.get("/:uid", async (c) => {
     const { service, account } = await Owned.serviceWithAccount(api, c.get("userUid"), c.req.param("uid"))

@@ -1,6 +1,7 @@
 /** `/api/users`: your user, sign-up with an invite (`/users/new`, CSRF-protected), and user settings. */
 import { Hono } from "hono"
-import { getCookie, setCookie } from "hono/cookie"
+import { getCookie } from "hono/cookie"
+import { serialize } from "hono/utils/cookie"
 import { Effect } from "effect"
 import { Ids, Store, Timestamp, User } from "@meterbridge/core"
 import { HttpError, conflict, forbidden, invalidField, missingField } from "../../shared/HttpError.ts"
@@ -35,7 +36,7 @@ export const signup = (deps: Deps) => {
   const app = new Hono<AppEnv>()
   app.get("/", async (c) => {
     const token = await deps.csrf.issue()
-    setCookie(c, Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: c.req.url.startsWith("https:") })
+    const cookie = serialize(Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: c.req.url.startsWith("https:") })
     return Respond.send(c, {
       help: "POST invite, email, password, password_confirm and csrf_token (this value; the cookie set with this response must come along) to /api/users/new.",
       docs: "/api/docs#users",
@@ -47,7 +48,7 @@ export const signup = (deps: Deps) => {
         { name: "password_confirm", type: "password", help: "The same password again" },
         { name: "csrf_token", type: "hidden", help: "The csrf_token of this response" }
       ]
-    })
+    }, undefined, 200, { "Set-Cookie": cookie })
   })
   app.post("/", async (c) => {
     const body = await Body.read(c)
