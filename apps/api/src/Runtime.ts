@@ -8,6 +8,7 @@
 import { Cause, Effect, Exit, Option, Stream } from "effect"
 import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
+import * as Assets from "./shared/Assets.ts"
 import type { PasswordHasher } from "./shared/Passwords.ts"
 import * as TokenCache from "./shared/TokenCache.ts"
 
@@ -24,6 +25,8 @@ export interface ApiConfig {
   readonly clock?: () => number
   /** Where operational messages go; `access_token` never reaches it. */
   readonly log?: (line: string) => void
+  /** Emails of the users who see the operator pages; when left out, the first user created is the operator. */
+  readonly operators?: ReadonlyArray<string>
 }
 
 export interface ApiRuntime {
@@ -31,6 +34,8 @@ export interface ApiRuntime {
   readonly config: ApiConfig
   /** The runtime's password hash (scrypt on Node; see each entrypoint). */
   readonly passwords: PasswordHasher
+  /** The pages' static files (chart library, API reference); none when left out. */
+  readonly assets?: Assets.Assets
 }
 
 /** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
@@ -39,6 +44,7 @@ export type Failure<E> = { readonly _tag: "Fail"; readonly error: E } | { readon
 export interface Runtime {
   readonly config: ApiConfig
   readonly passwords: PasswordHasher
+  readonly assets: Assets.Assets
   readonly now: () => number
   readonly log: (line: string) => void
   /** Runs an effect; a failure is thrown as whatever `toError` (the surface's mapping) makes of it. */
@@ -53,6 +59,7 @@ export const make = (runtime: ApiRuntime): Runtime => {
   return {
     config: runtime.config,
     passwords: runtime.passwords,
+    assets: runtime.assets ?? Assets.none,
     now: runtime.config.clock ?? Date.now,
     log,
     runWith: async (effect, toError) => {

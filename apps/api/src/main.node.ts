@@ -13,6 +13,7 @@ import { bootstrap, DEFAULT_ADMIN_EMAIL } from "./node/bootstrap.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore } from "./node/openStore.ts"
 import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
+import { nodeAssets } from "./node/assets.ts"
 import { scryptPasswords } from "./node/passwords.ts"
 
 const env = process.env
@@ -57,7 +58,7 @@ const main = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app, flush } = createApp(
-    { context, passwords: scryptPasswords, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
+    { context, passwords: scryptPasswords, assets: nodeAssets, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch

@@ -8,6 +8,7 @@ import type { Services } from "../src/Runtime.ts"
 import { createApp } from "../src/app.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
+import { nodeAssets } from "../src/node/assets.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
 
 export const BASE = "http://meterbridge.test"
@@ -56,7 +57,7 @@ export const make = async (options: { rateLimit?: number; store?: Store.StoreSha
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: scryptPasswords,
+      context, passwords: scryptPasswords, assets: nodeAssets,
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,
