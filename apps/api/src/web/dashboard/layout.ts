@@ -11,7 +11,7 @@ import type { Session } from "./session.ts"
 const STYLE = `
 :root{color-scheme:light;--ink:#1c2430;--muted:#4f5966;--line:#d5dbe3;--brand:#0b6e4f;--bad:#a3211a;--bg:#f6f8fa;--warn-bg:#fff4ce;--warn:#5c4300}
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",sans-serif;color:var(--ink);background:var(--bg)}
 a{color:#0a5c42}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem;z-index:10}
 .skip:focus{left:1rem}

@@ -18,8 +18,6 @@ import { shell } from "./layout.ts"
 import * as Series from "./series.ts"
 import { badge, coverage, day, kWh, money, when } from "./view.ts"
 
-const FLOWS = ["delivered", "received"] as const satisfies ReadonlyArray<Interval.Flow>
-
 const billsChart = (bills: ReadonlyArray<Store.BillRecord>) => {
   const shown = bills.filter((b) => b.bill_total !== null)
   if (shown.length === 0) return html`<p class="muted">No bill totals to chart.</p>`
@@ -35,7 +33,7 @@ ${
       const h = Math.max(1, (b.bill_total! / max) * (H - 16))
       const x = pad + i * bw + bw * 0.15
       return html`<rect x="${x.toFixed(1)}" y="${(H - h).toFixed(1)}" width="${(bw * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="#0b6e4f"><title>${day(b.bill_start_date)} – ${day(b.bill_end_date)}: ${money(b.bill_total)}</title></rect>
-${shown.length <= 24 ? html`<text x="${(x + bw * 0.35).toFixed(1)}" y="${H + 16}" font-size="10" text-anchor="middle" fill="#4f5966">${day(b.bill_end_date).slice(2, 7)}</text>` : ""}`
+${shown.length <= 40 ? html`<text x="${(x + bw * 0.35).toFixed(1)}" y="${H + 16}" font-size="10" text-anchor="middle" fill="#4f5966">${day(b.bill_end_date).slice(2, 7)}</text>` : ""}`
     })
   }</svg><figcaption class="muted">Bill totals, one bar per bill (period end, YY-MM).</figcaption></figure>`
 }
@@ -87,18 +85,22 @@ export const meter = (shared: Shared) => {
     )
   const intervals = (uid: string, query: Store.IntervalQuery) =>
     run(runtime, Store.Store.use((s) => Stream.runCollect(s.streamIntervals(uid, query))))
-  const readings = async (uid: string, start?: number, end?: number) =>
-    (await Promise.all(FLOWS.map((flow) => intervals(uid, { flow, ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) })))).flat()
+  const cached = Series.cache()
+  const columns = (s: Store.ServiceView) =>
+    cached(s, async () => {
+      const [delivered, received] = await Promise.all(Series.FLOWS.map((flow) => intervals(s.uid, { flow })))
+      return { delivered: Series.column(delivered!), received: Series.column(received!) }
+    })
   const bills = (uid: string) =>
     run(runtime, Store.Store.use((s) => Stream.runCollect(s.streamBills(uid))))
 
   app.get("/:uid", async (c) => {
     const s = await owned(c)
     if (!s) return c.html(message("Not found", "No meter of yours has that uid."), 404)
-    const [rows, billRows] = await Promise.all([readings(s.uid), bills(s.uid)])
-    const totals = Series.totals(rows)
-    const gaps = Series.gaps(rows)
-    const hasExports = rows.some((r) => r.flow === "received")
+    const [cols, billRows] = await Promise.all([columns(s), bills(s.uid)])
+    const totals = Series.totals(cols)
+    const gaps = Series.gaps(cols.delivered)
+    const hasExports = cols.received.start.length > 0
     const first = s.interval_coverage[0]?.[0]
     const last = s.interval_coverage.at(-1)?.[1]
     const extra = html`<link rel="stylesheet" href="/assets/uplot.css"><script defer src="/assets/uplot.js"></script><script defer src="/assets/dashboard.js"></script>`
@@ -163,8 +165,7 @@ ${billsTable(billRows)}`, extra))
     const start = Math.max(first, (num("start") ?? first / 1e6) * 1e6)
     const end = Math.min(last, (num("end") ?? last / 1e6) * 1e6)
     const points = Math.min(Series.MAX_POINTS * 2, Math.max(10, Math.floor(num("points") ?? Series.MAX_POINTS)))
-    const rows = end > start ? await readings(s.uid, start, end) : []
-    return c.json(Series.downsample(rows, start, Math.max(start, end), points))
+    return c.json(Series.downsample(await columns(s), start, Math.max(start, end), points))
   })
 
   app.get("/:uid/intervals.csv", async (c) => {

@@ -4,14 +4,51 @@
  * downsampled to at most `maxPoints` buckets (average kW per bucket, null
  * where there is no reading, so gaps show as breaks), daily and monthly
  * totals with imports and exports apart, and the gaps themselves.
+ *
+ * A meter's readings are held as columns (typed arrays, sorted by start) in a
+ * small cache keyed by the meter's collection state, so each zoom slices
+ * memory instead of reading the Store again: a zoom costs a binary search and
+ * one pass over the range.
  */
 import type { Store } from "@meterbridge/core"
 import { Timestamp } from "@meterbridge/core"
 
-type Reading = Pick<Store.IntervalRecord, "interval_start" | "interval_end" | "interval_kWh" | "flow">
+type Reading = Pick<Store.IntervalRecord, "interval_start" | "interval_end" | "interval_kWh">
 
 export const MAX_POINTS = 1500
-const CHARTED = ["delivered", "received"] as const
+export const FLOWS = ["delivered", "received"] as const
+export type Charted = (typeof FLOWS)[number]
+
+/** One flow's readings, sorted by start; kWh is NaN where the utility sent none. */
+export interface Column {
+  readonly start: Float64Array
+  readonly end: Float64Array
+  readonly kWh: Float64Array
+}
+export type Columns = Readonly<Record<Charted, Column>>
+
+/** Readings in start order (as the Store streams them) as a column. */
+export const column = (rows: ReadonlyArray<Reading>): Column => {
+  const n = rows.length
+  const c = { start: new Float64Array(n), end: new Float64Array(n), kWh: new Float64Array(n) }
+  rows.forEach((r, i) => {
+    c.start[i] = r.interval_start
+    c.end[i] = r.interval_end
+    c.kWh[i] = r.interval_kWh ?? NaN
+  })
+  return c
+}
+
+/** The first index whose start is at or after `t`. */
+const lowerBound = (a: Float64Array, t: number) => {
+  let lo = 0, hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (a[mid]! < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
 
 export interface Series {
   /** Bucket starts, epoch seconds (uPlot's x unit). */
@@ -24,33 +61,38 @@ export interface Series {
   readonly readings: { readonly delivered: number; readonly received: number }
 }
 
+const round = (x: number) => Math.round(x * 1000) / 1000
+
 /** The shortest reading length (the meter's native resolution), or 15 minutes with no readings. */
-const nativeStep = (rows: ReadonlyArray<Reading>) => {
+const nativeStep = (cols: Columns) => {
   let min = Infinity
-  for (const r of rows) min = Math.min(min, r.interval_end - r.interval_start)
+  for (const f of FLOWS) {
+    const c = cols[f]
+    for (let i = 0; i < Math.min(c.start.length, 1000); i++) min = Math.min(min, c.end[i]! - c.start[i]!)
+  }
   return Number.isFinite(min) && min > 0 ? min : 15 * 60 * 1_000_000
 }
 
-/**
- * Buckets `rows` (ordered or not) over [start, end): the native resolution
- * while that fits in `maxPoints`, else a whole multiple of it.
- */
-export const downsample = (rows: ReadonlyArray<Reading>, start: number, end: number, maxPoints = MAX_POINTS): Series => {
-  const native = nativeStep(rows)
+/** Buckets [start, end): the native resolution while that fits in `maxPoints`, else a whole multiple of it. */
+export const downsample = (cols: Columns, start: number, end: number, maxPoints = MAX_POINTS): Series => {
+  const native = nativeStep(cols)
   const step = Math.max(1, Math.ceil((end - start) / native / maxPoints)) * native
   const n = Math.max(0, Math.ceil((end - start) / step))
-  const sums = { delivered: new Float64Array(n), received: new Float64Array(n) }
-  const hours = { delivered: new Float64Array(n), received: new Float64Array(n) }
   const readings = { delivered: 0, received: 0 }
-  for (const r of rows) {
-    if (r.flow === "net" || r.interval_kWh === null || r.interval_start < start || r.interval_start >= end) continue
-    const i = Math.floor((r.interval_start - start) / step)
-    sums[r.flow][i]! += r.interval_kWh
-    hours[r.flow][i]! += (r.interval_end - r.interval_start) / Timestamp.MICROS_PER_HOUR
-    readings[r.flow]++
+  const kW = (flow: Charted) => {
+    const c = cols[flow]
+    const sums = new Float64Array(n)
+    const hours = new Float64Array(n)
+    for (let i = lowerBound(c.start, start); i < c.start.length && c.start[i]! < end; i++) {
+      const kWh = c.kWh[i]!
+      if (Number.isNaN(kWh)) continue
+      const b = Math.floor((c.start[i]! - start) / step)
+      sums[b]! += kWh
+      hours[b]! += (c.end[i]! - c.start[i]!) / Timestamp.MICROS_PER_HOUR
+      readings[flow]++
+    }
+    return Array.from({ length: n }, (_, i) => (hours[i]! > 0 ? round(sums[i]! / hours[i]!) : null))
   }
-  const kW = (flow: (typeof CHARTED)[number]) =>
-    Array.from({ length: n }, (_, i) => (hours[flow][i]! > 0 ? round(sums[flow][i]! / hours[flow][i]!) : null))
   return {
     t: Array.from({ length: n }, (_, i) => (start + i * step) / 1_000_000),
     delivered: kW("delivered"),
@@ -59,8 +101,6 @@ export const downsample = (rows: ReadonlyArray<Reading>, start: number, end: num
     readings
   }
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000
 
 export interface Total {
   /** `YYYY-MM-DD` or `YYYY-MM` (UTC). */
@@ -71,17 +111,21 @@ export interface Total {
 }
 
 /** kWh per UTC day and per UTC month, imports and exports apart, in period order. */
-export const totals = (rows: ReadonlyArray<Reading>) => {
-  const group = (key: (iso: string) => string): Array<Total> => {
+export const totals = (cols: Columns) => {
+  const group = (length: number): Array<Total> => {
     const m = new Map<string, { delivered_kWh: number; received_kWh: number; readings: number }>()
-    for (const r of rows) {
-      if (r.flow === "net" || r.interval_kWh === null) continue
-      const k = key(Timestamp.format(r.interval_start))
-      let t = m.get(k)
-      if (t === undefined) m.set(k, t = { delivered_kWh: 0, received_kWh: 0, readings: 0 })
-      if (r.flow === "delivered") t.delivered_kWh += r.interval_kWh
-      else t.received_kWh += r.interval_kWh
-      t.readings++
+    for (const flow of FLOWS) {
+      const c = cols[flow]
+      for (let i = 0; i < c.start.length; i++) {
+        const kWh = c.kWh[i]!
+        if (Number.isNaN(kWh)) continue
+        const k = Timestamp.format(c.start[i]!).slice(0, length)
+        let t = m.get(k)
+        if (t === undefined) m.set(k, t = { delivered_kWh: 0, received_kWh: 0, readings: 0 })
+        if (flow === "delivered") t.delivered_kWh += kWh
+        else t.received_kWh += kWh
+        t.readings++
+      }
     }
     return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([period, t]) => ({
       period,
@@ -90,7 +134,7 @@ export const totals = (rows: ReadonlyArray<Reading>) => {
       readings: t.readings
     }))
   }
-  return { daily: group((iso) => iso.slice(0, 10)), monthly: group((iso) => iso.slice(0, 7)) }
+  return { daily: group(10), monthly: group(7) }
 }
 
 export interface Gap {
@@ -99,12 +143,33 @@ export interface Gap {
 }
 
 /** Where consecutive readings of a flow do not meet: [end of one, start of the next). */
-export const gaps = (rows: ReadonlyArray<Reading>, flow: Store.IntervalRecord["flow"] = "delivered"): Array<Gap> => {
-  const own = rows.filter((r) => r.flow === flow).sort((a, b) => a.interval_start - b.interval_start)
+export const gaps = (c: Column): Array<Gap> => {
   const out: Array<Gap> = []
-  for (let i = 1; i < own.length; i++) {
-    const prev = own[i - 1]!.interval_end
-    if (own[i]!.interval_start > prev) out.push({ start: prev, end: own[i]!.interval_start })
+  for (let i = 1; i < c.start.length; i++) {
+    if (c.start[i]! > c.end[i - 1]!) out.push({ start: c.end[i - 1]!, end: c.start[i]! })
   }
   return out
+}
+
+/**
+ * The last few meters' columns, each valid while its meter's interval count
+ * and last collection are unchanged (a collection that changes readings
+ * changes one of them).
+ */
+export const cache = (size = 8) => {
+  const entries = new Map<string, { readonly key: string; readonly columns: Promise<Columns> }>()
+  return (meter: Pick<Store.ServiceView, "uid" | "interval_count" | "last_collected">, load: () => Promise<Columns>) => {
+    const key = `${meter.interval_count}:${meter.last_collected}`
+    const hit = entries.get(meter.uid)
+    entries.delete(meter.uid)
+    if (hit !== undefined && hit.key === key) {
+      entries.set(meter.uid, hit)
+      return hit.columns
+    }
+    const columns = load()
+    columns.catch(() => entries.delete(meter.uid))
+    entries.set(meter.uid, { key, columns })
+    if (entries.size > size) entries.delete(entries.keys().next().value!)
+    return columns
+  }
 }
