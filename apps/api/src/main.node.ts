@@ -28,6 +28,12 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
   return n
 }
 
+/** `METERBRIDGE_OPERATORS`: emails, comma-separated; unset leaves the first user the operator. */
+const operatorsFrom = (raw: string | undefined) => {
+  const emails = (raw ?? "").split(",").map((e) => e.trim().toLowerCase()).filter((e) => e !== "")
+  return emails.length === 0 ? {} : { operators: emails }
+}
+
 const main = async () => {
   const port = intEnv("PORT", 3000, 0, 65535)
   const host = env["HOST"] ?? "127.0.0.1"
@@ -58,7 +64,7 @@ const main = async () => {
     Context.add(Vault.Vault, vault)
   )
   const { app, flush } = createApp(
-    { context, passwords: scryptPasswords, assets: nodeAssets, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
+    { context, passwords: scryptPasswords, assets: nodeAssets, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log, ...operatorsFrom(env["METERBRIDGE_OPERATORS"]) } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch

@@ -29,7 +29,8 @@ describe("the OpenAPI document", async () => {
     ajv.addSchema(doc, "openapi")
     const templates = Object.keys(doc["paths"]).map((p) => ({ p, re: new RegExp(`^${p.replace(/\{\w+\}/g, "[^/]+")}$`) }))
     const operation = (method: string, path: string) => {
-      const bare = path.startsWith("/api/v2/") ? path : path.replace(/\.(json|csv)$/, "")
+      // v1's `.json` suffix is the JSON the bare path answers; its `.csv` paths are documented as they are.
+      const bare = path.startsWith("/api/v2/") ? path : path.replace(/\.json$/, "")
       // A literal segment wins over a parameter (`/meters/historical-collection` over `/meters/{uid}`).
       const match = templates.filter((t) => t.re.test(bare)).sort((a, b) => a.p.split("{").length - b.p.split("{").length)[0]
       return match && doc["paths"][match.p][method.toLowerCase()]

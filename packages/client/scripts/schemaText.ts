@@ -11,4 +11,4 @@ const HEADER = `/**
 `
 
 export const generate = async (): Promise<string> =>
-  HEADER + astToString(await openapiTS(JSON.parse(JSON.stringify(document("http://localhost:3000")))))
+  HEADER + astToString(await openapiTS(JSON.parse(JSON.stringify(document("http://localhost:3000"))), { emptyObjectsUnknown: true }))

@@ -50,23 +50,37 @@ export type ComponentName = keyof typeof COMPONENTS
 
 type Json = { readonly [k: string]: unknown }
 
-const rewriteRefs = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(rewriteRefs)
-    : value !== null && typeof value === "object"
-    ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/$defs/", "#/components/schemas/") : rewriteRefs(v)]))
-    : value
+/** Effect's JSON codec writes a non-finite number as a string; JSON has no such numbers and the API never writes one. */
+const isNonFiniteBranch = (v: unknown) =>
+  v !== null && typeof v === "object" && (v as Json)["type"] === "string" && JSON.stringify((v as Json)["enum"]) === JSON.stringify(["Infinity", "-Infinity", "NaN"])
+
+/** Refs into `components`, and number unions without their non-finite string branch. */
+const rewrite = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(rewrite)
+  if (value === null || typeof value !== "object") return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = k === "$ref" && typeof v === "string"
+      ? v.replace("#/$defs/", "#/components/schemas/")
+      : k === "anyOf" && Array.isArray(v)
+      ? v.filter((b) => !isNonFiniteBranch(b)).map(rewrite)
+      : rewrite(v)
+  }
+  const anyOf = out["anyOf"]
+  if (Array.isArray(anyOf) && anyOf.length === 1 && Object.keys(out).length === 1) return anyOf[0]
+  return out
+}
 
 /** The components: each schema generated once; definitions they share appear once too. */
 const components = (): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
   for (const [name, schema] of Object.entries(COMPONENTS)) {
     const doc = Schema.toJsonSchemaDocument(schema as Schema.Top)
-    for (const [def, s] of Object.entries(doc.definitions)) out[def] ??= rewriteRefs(s)
+    for (const [def, s] of Object.entries(doc.definitions)) out[def] ??= rewrite(s)
     // A root that is itself a named definition is a $ref to it; keep the definition under the component's name.
     const root = doc.schema as Json
     const ref = typeof root["$ref"] === "string" ? (root["$ref"] as string).replace("#/$defs/", "") : undefined
-    out[name] = ref !== undefined && ref !== name ? { $ref: `#/components/schemas/${ref}` } : ref === name ? out[name] : rewriteRefs(root)
+    out[name] = ref !== undefined && ref !== name ? { $ref: `#/components/schemas/${ref}` } : ref === name ? out[name] : rewrite(root)
   }
   return out
 }
@@ -82,7 +96,7 @@ interface Op {
   readonly path: string
   readonly summary: string
   readonly ok: Ok
-  /** v1 answers CSV too (`.csv` suffix or `Accept: text/csv`). */
+  /** v1 answers CSV too: the path with a `.csv` suffix is documented as an operation of its own. */
   readonly csv?: boolean
   readonly errors?: ReadonlyArray<number>
   readonly public?: boolean
@@ -166,8 +180,7 @@ const operation = (surface: Surface, op: Op) => {
     : op.ok === "html"
     ? { "text/html": { schema: { type: "string" } } }
     : {
-      "application/json": { schema: typeof op.ok === "string" ? ref(op.ok) : { type: "array", items: ref(op.ok[0]) } },
-      ...(op.csv ? { "text/csv": { schema: { type: "string" } } } : {})
+      "application/json": { schema: typeof op.ok === "string" ? ref(op.ok) : { type: "array", items: ref(op.ok[0]) } }
     }
   const statuses = [...new Set([...(surface === "v1" ? V1_ERRORS : V2_ERRORS), ...(op.errors ?? [])])].sort()
   const params = [
@@ -216,7 +229,13 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export const document = (baseUrl: string) => {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const [surface, ops] of [["v1", v1], ["v2", v2]] as const) {
-    for (const op of ops) (paths[op.path] ??= {})[op.method] = operation(surface, op)
+    for (const op of ops) {
+      (paths[op.path] ??= {})[op.method] = operation(surface, op)
+      if (op.csv) {
+        const csv = { ...op, path: `${op.path}.csv`, summary: `${op.summary} (CSV)`, ok: "csv" as const, csv: false }
+        ;(paths[csv.path] ??= {})[op.method] = operation(surface, csv)
+      }
+    }
   }
   return {
     openapi: "3.1.0",
