@@ -16,6 +16,7 @@ import * as Tokens from "./shared/Tokens.ts"
 const USAGE = `Usage: meterbridge <command> [options]
 
   users create --email <email> [--password <password>]
+  users set-password --user <email>                       reads the new password from standard input (dashboard sign-in)
   tokens create --user <email> [--expires <ISO 8601>]   prints the new token alone on the last line
   tokens list [--user <email>]
   tokens expire <token uid>
@@ -75,6 +76,23 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
       Effect.catchTag("Conflict", () => Effect.fail(new CommandError(`A user with email ${email} already exists`)))
     ))
     out(`Created user ${user.uid} <${email}>`)
+  },
+  "users set-password": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" } } })
+    const email = required(values, "user")
+    // Standard input, not an option: a password in argv shows in `ps` and shell history.
+    const chunks: Array<Buffer> = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "")
+    const weak = Passwords.weakness(password)
+    if (weak) throw new UsageError(`${weak} (read from standard input)`)
+    const db = await open()
+    const user = await userByEmail(db, email)
+    const password_hash = await scryptPasswords.hash(password)
+    await run(db, (s) => s.updateUser(user.uid, { password_hash }))
+    // A new password lifts a lockout.
+    await run(db, (s) => s.clearLoginFailures(user.email))
+    out(`Set the password of ${user.email}`)
   },
   "tokens create": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" }, expires: { type: "string" } } })

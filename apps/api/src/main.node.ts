@@ -15,6 +15,7 @@ import { bootstrap, DEFAULT_ADMIN_EMAIL } from "./node/bootstrap.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore } from "./node/openStore.ts"
 import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
+import { nodeAssets } from "./node/assets.ts"
 import { scryptPasswords } from "./node/passwords.ts"
 import * as Settings from "./node/settings.ts"
 import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./node/greenButtonUploads.ts"
@@ -29,6 +30,12 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return n
+}
+
+/** `METERBRIDGE_OPERATORS`: emails, comma-separated; unset leaves the first user the operator. */
+const operatorsFrom = (raw: string | undefined) => {
+  const emails = (raw ?? "").split(",").map((e) => e.trim().toLowerCase()).filter((e) => e !== "")
+  return emails.length === 0 ? {} : { operators: emails }
 }
 
 const main = async () => {
@@ -64,7 +71,7 @@ const main = async () => {
     Context.add(Endpoints.Settings, { policy: Settings.webhookPolicy(env, registered) })
   )
   const { app, flush } = createApp(
-    { context, passwords: scryptPasswords, uploads: makeGreenButtonUploads({ maxBytes: uploadMaxBytes }), config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
+    { context, passwords: scryptPasswords, uploads: makeGreenButtonUploads({ maxBytes: uploadMaxBytes }), assets: nodeAssets, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log, ...operatorsFrom(env["METERBRIDGE_OPERATORS"]) } },
     { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
   )
   handler = app.fetch

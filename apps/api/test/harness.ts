@@ -9,6 +9,7 @@ import type { Services } from "../src/Runtime.ts"
 import { createApp } from "../src/app.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
+import { nodeAssets } from "../src/node/assets.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
 import type { FileUploads } from "../src/shared/Uploads.ts"
 
@@ -68,7 +69,7 @@ export const make = async (options: {
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: scryptPasswords,
+      context, passwords: scryptPasswords, assets: nodeAssets,
       ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),

@@ -310,6 +310,18 @@ export interface StoreShape {
   /** Marks the invite used by `userUid`; false when unknown, expired at `now`, or already used. */
   readonly redeemInvite: (codeHash: string, userUid: string, now: Micros) => Effect.Effect<boolean, StoreError>
 
+  // Failed sign-ins (dashboard lockout), keyed by the lowercased email
+  /**
+   * Counts one failed sign-in for `key` at `now` and returns the count of the
+   * current window. A window opens at a key's first failure; one that opened
+   * before `windowStart` has lapsed, and the count starts again at 1.
+   */
+  readonly recordLoginFailure: (key: string, now: Micros, windowStart: Micros) => Effect.Effect<number, StoreError>
+  /** Failures in the window opened at or after `windowStart`; 0 for none or a lapsed window. */
+  readonly countLoginFailures: (key: string, windowStart: Micros) => Effect.Effect<number, StoreError>
+  /** Forgets the failures of `key` (after a successful sign-in or a new password). */
+  readonly clearLoginFailures: (key: string) => Effect.Effect<void, StoreError>
+
   // Third-party registrations with utilities
   readonly getRegistration: (userUid: string, utility: string) => Effect.Effect<RegistrationStatus | undefined, StoreError>
   readonly setRegistration: (userUid: string, utility: string, status: RegistrationStatus) => Effect.Effect<void, StoreError>

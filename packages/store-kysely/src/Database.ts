@@ -32,6 +32,12 @@ export interface InvitesTable {
   used_by: string | null
 }
 
+export interface LoginFailuresTable {
+  key: string
+  count: Int
+  first_at: Int
+}
+
 export interface RegistrationsTable {
   user_uid: string
   utility: string
@@ -245,6 +251,7 @@ export interface Database {
   users: UsersTable
   tokens: TokensTable
   invites: InvitesTable
+  login_failures: LoginFailuresTable
   registrations: RegistrationsTable
   nonces: NoncesTable
   accounts: AccountsTable

@@ -122,6 +122,23 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .where((eb) => eb.or([eb("expires", "is", null), eb("expires", ">", now)]))
           .returning("code_hash").execute()).pipe(Effect.map((rows) => rows.length === 1)),
 
+    recordLoginFailure: (key, now, windowStart) =>
+      query("recordLoginFailure", () =>
+        // One statement: concurrent failures cannot both start a fresh window or lose a count.
+        db.insertInto("login_failures").values({ key, count: 1, first_at: now })
+          .onConflict((oc) =>
+            oc.column("key").doUpdateSet({
+              count: sql`case when login_failures.first_at < ${windowStart} then 1 else login_failures.count + 1 end`,
+              first_at: sql`case when login_failures.first_at < ${windowStart} then ${now} else login_failures.first_at end`
+            }))
+          .returning("count").executeTakeFirstOrThrow()).pipe(Effect.map((r) => Number(r.count))),
+    countLoginFailures: (key, windowStart) =>
+      query("countLoginFailures", () =>
+        db.selectFrom("login_failures").select("count").where("key", "=", key).where("first_at", ">=", windowStart)
+          .executeTakeFirst()).pipe(Effect.map((r) => (r === undefined ? 0 : Number(r.count)))),
+    clearLoginFailures: (key) =>
+      query("clearLoginFailures", () => db.deleteFrom("login_failures").where("key", "=", key).execute()).pipe(Effect.asVoid),
+
     getRegistration: (userUid, utility) =>
       query("getRegistration", () =>
         db.selectFrom("registrations").select("status").where("user_uid", "=", userUid).where("utility", "=", utility)

@@ -278,7 +278,18 @@ const events: Migration = {
   }
 }
 
-const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow, "0003_events": events }
+/** Dashboard sign-in: sessions are `browser` tokens (already stored); this keeps the failed attempts that lock an email out. */
+const sessions: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable("login_failures")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("count", "bigint", (c) => c.notNull())
+      .addColumn("first_at", "bigint", (c) => c.notNull())
+      .execute()
+  }
+}
+
+const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow, "0003_events": events, "0005_sessions": sessions }
 
 /**
  * The migrator. On PostgreSQL its bookkeeping tables live in the connection's

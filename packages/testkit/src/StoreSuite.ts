@@ -263,6 +263,24 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.isFalse(await run(store.redeemInvite("code-a", "u4", T0)), "re-creating a used code does not revive it")
       })
 
+      it("counts failed sign-ins per key in a window that lapses, and forgets them when cleared", async () => {
+        const store = await fresh()
+        const window = 15 * 60_000_000
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 - window)), 0)
+        for (let i = 1; i <= 3; i++) {
+          assert.strictEqual(await run(store.recordLoginFailure("a@example.com", T0 + i, T0 + i - window)), i)
+        }
+        assert.strictEqual(await run(store.recordLoginFailure("b@example.com", T0, T0 - window)), 1, "keys are counted apart")
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 + 1 - window)), 3)
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 + 2)), 0, "a window opened before windowStart has lapsed")
+        const later = T0 + window + 2
+        assert.strictEqual(await run(store.recordLoginFailure("a@example.com", later, later - window)), 1, "a lapsed window starts again")
+        assert.strictEqual(await run(store.recordLoginFailure("a@example.com", later + 1, later + 1 - window)), 2)
+        await run(store.clearLoginFailures("a@example.com"))
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0)), 0)
+        assert.strictEqual(await run(store.countLoginFailures("b@example.com", T0 - window)), 1)
+      })
+
       it("keeps registrations per user and utility", async () => {
         const store = await fresh()
         assert.strictEqual(await run(store.getRegistration("u1", "SMT")), undefined)

@@ -103,6 +103,7 @@ export const make = (): StoreShape => {
   const tokens = new Map<string, TokenRecord>()
   const invites = new Map<string, { expires: Micros | null; used_by: string | null }>()
   const registrations = new Map<string, Map<string, RegistrationStatus>>()
+  const loginFailures = new Map<string, { count: number; first: Micros }>()
   const nonces = new Map<string, Micros>()
   const accounts = new Map<string, AccountRecord>()
   const templates = new Map<string, TemplateRecord>()
@@ -244,6 +245,20 @@ export const make = (): StoreShape => {
         invites.set(codeHash, { ...invite, used_by: userUid })
         return true
       }),
+
+    recordLoginFailure: (key, now, windowStart) =>
+      Effect.sync(() => {
+        const f = loginFailures.get(key)
+        const next = f === undefined || f.first < windowStart ? { count: 1, first: now } : { count: f.count + 1, first: f.first }
+        loginFailures.set(key, next)
+        return next.count
+      }),
+    countLoginFailures: (key, windowStart) =>
+      Effect.sync(() => {
+        const f = loginFailures.get(key)
+        return f === undefined || f.first < windowStart ? 0 : f.count
+      }),
+    clearLoginFailures: (key) => Effect.sync(() => void loginFailures.delete(key)),
 
     getRegistration: (userUid, utility) => Effect.sync(() => registrations.get(userUid)?.get(utility)),
     setRegistration: (userUid, utility, status) =>
