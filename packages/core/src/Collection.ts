@@ -2,7 +2,8 @@
  * The collection commands: add, modify and complete accounts (authorizations), modify and reset services.
  * Accounts and services move `pending` → `updated` | `error`; `latest` always says where they are. The work
  * itself happens in jobs (`Jobs.ts`), run by the worker: commands validate, store, and enqueue.
- */import { Effect } from "effect"
+ */
+import { Effect } from "effect"
 import type { AuthType } from "./Account.ts"
 import * as Billing from "./Billing.ts"
 import type { Access, CollectorInfo } from "./Collector.ts"

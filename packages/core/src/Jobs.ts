@@ -3,7 +3,8 @@
  * service job collects bills and intervals. Everything an adapter returns is stored here, never by the
  * adapter, and every write is an idempotent upsert, so a job that runs twice (at-least-once delivery after a
  * crash) leaves the same data as one that ran once.
- */import { Effect, Stream } from "effect"
+ */
+import { Effect, Stream } from "effect"
 import * as Billing from "./Billing.ts"
 import type { Collector, DateWindow } from "./Collector.ts"
 import { CollectorError } from "./CollectorError.ts"
