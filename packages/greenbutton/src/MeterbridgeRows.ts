@@ -5,7 +5,7 @@
 import { Bill, Timestamp } from "@meterbridge/core"
 import { Schema, Struct } from "effect"
 import type { Reading } from "./EspiRecord.ts"
-import type { BillingPeriod } from "./GreenButtonBills.ts"
+import { type BillingPeriod, collectedBill } from "./GreenButtonBills.ts"
 
 const iso = (epoch: number): string => Timestamp.format(Timestamp.fromSeconds(epoch))
 
@@ -49,31 +49,13 @@ const encodeBill = Schema.encodeSync(FileBill)
 
 /** One billing period as the API's Bill, encoded (timestamps as strings) through core's Bill schema. */
 export const toBill = ({ summary: s }: BillingPeriod, ctx: BillContext): typeof FileBill.Encoded => {
-  const end = s.start + s.duration
+  const { utility_service_address, utility_meter_number, ...bill } = collectedBill(s, ctx.source)
   return encodeBill({
+    ...bill,
     utility: ctx.utility,
-    utility_service_id: s.usagePointId,
-    utility_tariff_name: s.tariff ?? null,
-    utility_service_address: null,
-    utility_meter_number: null,
-    bill_start_date: Timestamp.fromSeconds(s.start),
-    bill_end_date: Timestamp.fromSeconds(end),
+    utility_service_address,
+    utility_meter_number,
     bill_bill_days: Math.round(s.duration / 86400),
-    bill_statement_date: s.statementDate === undefined ? null : Timestamp.fromSeconds(s.statementDate),
-    bill_total_kWh: s.unit === "kWh" ? s.overallConsumption : null,
-    bill_total: s.billLastPeriod,
-    bill_breakdown: {
-      line_items: s.lineItems.map((l) => ({
-        name: l.name,
-        cost: l.amount,
-        rate: l.unitCost ?? null,
-        volume: l.measurement?.value ?? null,
-        unit: l.measurement?.unit ?? null,
-        start: Timestamp.fromSeconds(l.start ?? s.start),
-        end: Timestamp.fromSeconds(l.start !== undefined && l.duration !== undefined ? l.start + l.duration : end)
-      }))
-    },
-    source: ctx.source,
     updated: Timestamp.fromSeconds(ctx.updated)
   })
 }

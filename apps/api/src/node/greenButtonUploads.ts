@@ -19,6 +19,7 @@ import { Stream } from "effect"
 import { type Collector, type Service, Timestamp } from "@meterbridge/core"
 import {
   BillingPeriods,
+  collectedBill,
   ConnectCollector,
   dedupeBatches,
   type EspiRecord,
@@ -72,32 +73,7 @@ const interval = (r: Reading): Collector.CollectedInterval => ({
   source: null
 })
 
-const bill = (s: UsageSummary): Collector.CollectedBill => {
-  const end = s.start + s.duration
-  return {
-    utility_service_id: s.usagePointId,
-    utility_tariff_name: s.tariff ?? null,
-    utility_service_address: null,
-    utility_meter_number: null,
-    bill_start_date: Timestamp.fromSeconds(s.start),
-    bill_end_date: Timestamp.fromSeconds(end),
-    bill_statement_date: s.statementDate === undefined ? null : Timestamp.fromSeconds(s.statementDate),
-    bill_total_kWh: s.unit === "kWh" ? s.overallConsumption : null,
-    bill_total: s.billLastPeriod,
-    bill_breakdown: {
-      line_items: s.lineItems.map((l) => ({
-        name: l.name,
-        cost: l.amount,
-        rate: l.unitCost ?? null,
-        volume: l.measurement?.value ?? null,
-        unit: l.measurement?.unit ?? null,
-        start: Timestamp.fromSeconds(l.start ?? s.start),
-        end: Timestamp.fromSeconds(l.start !== undefined && l.duration !== undefined ? l.start + l.duration : end)
-      }))
-    },
-    source: null
-  }
-}
+const bill = (s: UsageSummary): Collector.CollectedBill => collectedBill(s, null)
 
 const serviceOf = (usagePointId: string): Service.ServiceDetails => ({
   utility_service_id: usagePointId,
