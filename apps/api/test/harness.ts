@@ -3,8 +3,9 @@ import { Context, Effect } from "effect"
 import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
-import type { Services } from "../src/Runtime.ts"
-import { createApp } from "../src/app.ts"
+import type { ApiConfig, Services } from "../src/Runtime.ts"
+import { type AppOptions, createApp } from "../src/app.ts"
+import type { PasswordHasher } from "../src/shared/Passwords.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
@@ -27,7 +28,17 @@ export interface Harness {
 // Building the sandboxes (their datasets) is the slow part of a harness: one set per test file.
 let registeredOnce: ReadonlyArray<AppCollectors.Registered> | undefined
 
-export const make = async (options: { rateLimit?: number; store?: Store.StoreShape; extraCollectors?: ReadonlyArray<Collector.Collector> } = {}): Promise<Harness> => {
+export interface HarnessOptions {
+  readonly rateLimit?: number
+  readonly store?: Store.StoreShape
+  readonly extraCollectors?: ReadonlyArray<Collector.Collector>
+  /** Other settings (per-address limits…), over the harness's own. */
+  readonly config?: Partial<ApiConfig>
+  readonly appOptions?: AppOptions
+  readonly passwords?: PasswordHasher
+}
+
+export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
   const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
@@ -39,16 +50,17 @@ export const make = async (options: { rateLimit?: number; store?: Store.StoreSha
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: scryptPasswords,
+      context, passwords: options.passwords ?? scryptPasswords,
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,
         publicBaseUrl: BASE,
         clock: () => clock.now,
-        log: (l) => logs.push(l)
+        log: (l) => logs.push(l),
+        ...options.config
       }
     },
-    { mounts: AppCollectors.mounts(registered), logRequests: true }
+    { mounts: AppCollectors.mounts(registered), logRequests: true, ...options.appOptions }
   )
   const run = <A, E>(e: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provideContext(e, context))
   return {

@@ -54,6 +54,21 @@ describe("rate limiter", () => {
     expect(limiter.hit("a")).toBeUndefined()
   })
 
+  it("keeps an active key's window while a flood of new keys passes through", () => {
+    let now = 0
+    const limiter = RateLimit.make(5, () => now, 60_000)
+    for (let i = 0; i < 5; i++) expect(limiter.hit("victim-abuser")).toBeUndefined()
+    expect(limiter.hit("victim-abuser")).toBeDefined()
+    // 10,000 distinct keys (random tokens) used to clear the whole map, and with it this key's window.
+    for (let i = 0; i < 30_000; i++) {
+      limiter.hit(`random-${i}`)
+      if (i % 1000 === 0) expect(limiter.hit("victim-abuser")).toBeDefined()
+    }
+    expect(limiter.hit("victim-abuser")).toBeDefined()
+    now = 60_000
+    expect(limiter.hit("victim-abuser")).toBeUndefined()
+  })
+
   it("refuses an unbounded limit", () => {
     expect(() => RateLimit.make(1e9, () => 0)).toThrow(RangeError)
   })
