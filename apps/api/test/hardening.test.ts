@@ -264,3 +264,21 @@ describe("operations endpoints", () => {
     expect(await metrics.text()).toBe("up 1\n")
   })
 })
+
+describe("OAuth state", () => {
+  it("an SMT agreement id (known from the customer's email) cannot complete an authorization through /api/oauth/callback", async () => {
+    const h = await H.make()
+    const a = await h.addUser("live@example.com")
+    await h.run(h.store.setRegistration(a.uid, "SMT", "live"))
+    const fields = { utility: "SMT", auth_type: "owner", real_name: "Tex", esiid: "10443720000000001", meter_number: "112233445LG", rep: "Reliant", email: "tex@example.com" }
+    const added = await h.request("/api/accounts/add.json", { method: "POST", token: a.token, json: fields })
+    const { uid } = (await added.json()) as { uid: string }
+    const agreement = (await h.run(h.store.getAccount(uid)))!.authorization_ref!
+    expect(agreement).toBeTruthy()
+    const res = await h.app.request(`${H.BASE}/api/oauth/callback?state=${encodeURIComponent(agreement)}&code=x`)
+    expect(res.status).toBe(404)
+    const after = (await h.run(h.store.getAccount(uid)))!
+    expect(after.authorization_ref).toBe(agreement)
+    expect(after.latest?.type).toBe("pending")
+  })
+})

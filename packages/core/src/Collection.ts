@@ -228,13 +228,27 @@ const scheduleAfterAuthorization = (accountUid: string, next: "discover" | "poll
     ? enqueue("account", accountUid, {}, backoffMs(attempts))
     : Effect.void
 
-/** The OAuth-style return: the utility sent the customer back with `reference` (e.g. `state`) and parameters. */
+/**
+ * The account waiting for the customer's browser to come back with OAuth
+ * `state` = `reference`, or undefined. Only redirect-based consents (those
+ * that sent the customer to an `authorization_url`) qualify: their reference
+ * is a fresh random state per consent. Other pending authorizations have
+ * references the customer or utility may know (an SMT agreement id, shown in
+ * the customer's email), so they must never be completable by a URL.
+ */
+export const pendingConsent = (reference: string) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const account = yield* store.findAccountByAuthorizationRef(reference)
+    return account !== undefined && account.authorization_url !== null ? account : undefined
+  })
+
+/** The OAuth-style return: the utility sent the customer back with `reference` (OAuth `state`) and parameters. */
 export const completeAuthorization = Effect.fn("Collection.completeAuthorization")(function*(
   reference: string,
   params: Readonly<Record<string, string>>
 ) {
-  const store = yield* Store
-  const account = yield* store.findAccountByAuthorizationRef(reference)
+  const account = yield* pendingConsent(reference)
   if (!account) return yield* new NotFound({ message: "This authorization link is unknown or was already used" })
   return yield* resume(account, params)
 })
