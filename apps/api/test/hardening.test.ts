@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { Store, Timestamp } from "@meterbridge/core"
+import { Store, Timestamp, Worker } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import * as H from "./harness.ts"
 import * as Invites from "../src/shared/Invites.ts"
@@ -281,4 +281,39 @@ describe("OAuth state", () => {
     expect(after.authorization_ref).toBe(agreement)
     expect(after.latest?.type).toBe("pending")
   })
+})
+
+describe("per-user quotas", () => {
+  it("a user at the authorization quota gets 403 quota_exceeded on v1, and another user is unaffected", async () => {
+    const h = await H.make({ quotas: { maxAuthorizationsPerUser: 3 } })
+    const a = await h.addUser("a@example.com")
+    const b = await h.addUser("b@example.com")
+    for (let i = 0; i < 3; i++) await H.addDemoAccount(h, a.token)
+    const over = await h.request("/api/accounts/add.json", {
+      method: "POST",
+      token: a.token,
+      json: { utility: "DEMO", auth_type: "owner", real_name: "John Doe", utility_username: "test", utility_password: "test" }
+    })
+    expect(over.status).toBe(403)
+    expect(await over.json()).toMatchObject({ error: "quota_exceeded" })
+    expect((await h.run(h.store.listAccounts(a.uid))).length).toBe(3)
+    await H.addDemoAccount(h, b.token)
+  })
+
+  it("one user's 40 queued DEMO accounts do not delay another user's account: it is collected among the first jobs", async () => {
+    const h = await H.make()
+    const busy = await h.addUser("busy@example.com")
+    const other = await h.addUser("other@example.com")
+    for (let i = 0; i < 40; i++) await H.addDemoAccount(h, busy.token)
+    const theirs = await H.addDemoAccount(h, other.token)
+    // One worker slot, as on a small box: count the jobs run before the other user's account is updated.
+    let ran = 0
+    for (; ran < 200; ran++) {
+      const account = await h.run(h.store.getAccount(theirs.uid))
+      if (account?.latest?.type === "updated") break
+      await h.run(Worker.runNext(60_000, 1))
+    }
+    // Account discovery then the service's collection: within a handful of jobs, not after 40+ of the busy user's.
+    expect(ran).toBeLessThanOrEqual(6)
+  }, 60_000)
 })

@@ -1,6 +1,6 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
 import { Context, Effect } from "effect"
-import { Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { Collectors, Quotas, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import type { ApiConfig, Services } from "../src/Runtime.ts"
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly config?: Partial<ApiConfig>
   readonly appOptions?: AppOptions
   readonly passwords?: PasswordHasher
+  /** Per-user quotas other than the defaults. */
+  readonly quotas?: Quotas.QuotasShape
 }
 
 export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
@@ -44,7 +46,8 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
-    Context.add(Vault.Vault, vault)
+    Context.add(Vault.Vault, vault),
+    Context.add(Quotas.Quotas, options.quotas ?? Quotas.DEFAULTS)
   )
   const clock = { now: Date.now() }
   const logs: Array<string> = []

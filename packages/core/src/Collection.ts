@@ -15,6 +15,7 @@ import { CollectorError } from "./CollectorError.ts"
 import { Collectors } from "./Collectors.ts"
 import { newUid } from "./Ids.ts"
 import type { Log, LogType } from "./Log.ts"
+import { Quotas, QuotaExceeded } from "./Quotas.ts"
 import { Store } from "./Store.ts"
 import type { AccountRecord, Job, ServiceRecord, StoreError } from "./Store.ts"
 import { fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
@@ -172,6 +173,14 @@ export interface AddAccountInput {
  * and collection to the worker.
  */
 export const addAccount = Effect.fn("Collection.addAccount")(function*(input: AddAccountInput) {
+  // The quota first: a user at it costs the utility (and us) nothing more.
+  const { maxAuthorizationsPerUser } = yield* Quotas
+  const held = (yield* (yield* Store).listAccounts(input.user_uid)).filter((a) => a.revoked === null).length
+  if (held >= maxAuthorizationsPerUser) {
+    return yield* new QuotaExceeded({
+      message: `This user already holds ${held} authorizations, the most this server allows (${maxAuthorizationsPerUser}); revoke or delete some first.`
+    })
+  }
   const collector = yield* collectorForAccount({ utility: input.utility, is_test: input.origin?.is_test ?? false })
   if (!collector.info.allows.includes(input.auth_type)) {
     return yield* new CollectorError({

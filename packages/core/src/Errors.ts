@@ -6,6 +6,7 @@
 import type { NotFound, UnknownUtility } from "./Collection.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Conflict, StoreError } from "./Store.ts"
+import type { QuotaExceeded } from "./Quotas.ts"
 import type { VaultError } from "./Vault.ts"
 import type { ExpiredOrRevoked, InvalidInput, NotDeletable } from "./Workflow.ts"
 
@@ -19,6 +20,7 @@ export type DomainError =
   | InvalidInput
   | NotDeletable
   | ExpiredOrRevoked
+  | QuotaExceeded
 
 /** For the `default` branch of an exhaustive switch over `DomainError["_tag"]`. */
 export const absurd = (value: never): never => {

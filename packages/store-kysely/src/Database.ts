@@ -181,9 +181,18 @@ export interface JobsTable {
   run_at: Int
   attempts: Int
   locked_until: Int | null
+  /** The owner of the target account or service when enqueued (0004): fair claiming between users. */
+  user_uid: string | null
+}
+
+/** When each user's job was last claimed (0004): the fair claim serves the least recent first. */
+export interface JobOwnersTable {
+  user_uid: string
+  last_claimed: Int
 }
 
 export interface Database {
+  job_owners: JobOwnersTable
   users: UsersTable
   tokens: TokensTable
   invites: InvitesTable

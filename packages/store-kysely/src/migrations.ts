@@ -212,10 +212,25 @@ const workflow: Migration = {
   }
 }
 
-const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow }
+/** Fair claiming: each job remembers its owner, running jobs are found by their lease, owners by when they were last served. */
+const fairJobs: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable("jobs").addColumn("user_uid", "text").execute()
+    await sql`update jobs set user_uid = (select a.user_uid from accounts a where a.uid = jobs.target_uid) where kind = 'account'`.execute(db)
+    await sql`update jobs set user_uid = (select s.user_uid from services s where s.uid = jobs.target_uid) where kind = 'service'`.execute(db)
+    await db.schema.createIndex("jobs_leased").on("jobs").columns(["locked_until"]).execute()
+    await db.schema.createTable("job_owners")
+      .addColumn("user_uid", "text", (c) => c.primaryKey())
+      .addColumn("last_claimed", "bigint", (c) => c.notNull())
+      .execute()
+  }
+}
+
+const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow, "0004_fair_jobs": fairJobs }
 
 export const migrator = (db: AnyDb) =>
-  new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } })
+  // Unordered: migrations written on parallel branches (0003 after 0004 was applied) still apply; each is independent.
+  new Migrator({ db, allowUnorderedMigrations: true, provider: { getMigrations: () => Promise.resolve(migrations) } })
 
 /** Brings the schema up to date; throws the migration's error if one fails. */
 export const migrate = async (db: AnyDb): Promise<MigrationResultSet> => {
