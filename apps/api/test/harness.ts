@@ -42,7 +42,7 @@ export interface HarnessOptions {
 
 export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
-  const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
+  const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {}, testMode: true }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
@@ -63,7 +63,7 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
         ...options.config
       }
     },
-    { mounts: AppCollectors.mounts(registered), logRequests: true, ...options.appOptions }
+    { mounts: AppCollectors.mounts(registered, true), logRequests: true, ...options.appOptions }
   )
   const run = <A, E>(e: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provideContext(e, context))
   return {

@@ -61,7 +61,11 @@ const runLeased = (job: Job, leaseMs: number) =>
         )
       )
     )
-    const outcome = yield* runJob(job).pipe(Effect.ensuring(Fiber.interrupt(heartbeat)))
+    // A worker told to stop hands its job back at once rather than leaving the lease to lapse.
+    const outcome = yield* runJob(job).pipe(
+      Effect.ensuring(Fiber.interrupt(heartbeat)),
+      Effect.onInterrupt(() => now.pipe(Effect.flatMap((t) => store.retryJob(job.id, t)), Effect.ignore))
+    )
     if (outcome === "done") yield* store.completeJob(job.id)
     else yield* store.retryJob(job.id, outcome.retryAt)
   })

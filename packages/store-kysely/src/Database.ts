@@ -191,7 +191,14 @@ export interface JobOwnersTable {
   last_claimed: Int
 }
 
+/** One row per live collection worker (0004): its last heartbeat, ms since the epoch. */
+export interface WorkerHeartbeatsTable {
+  worker_id: string
+  beat: Int
+}
+
 export interface Database {
+  worker_heartbeats: WorkerHeartbeatsTable
   job_owners: JobOwnersTable
   users: UsersTable
   tokens: TokensTable

@@ -212,7 +212,10 @@ const workflow: Migration = {
   }
 }
 
-/** Fair claiming: each job remembers its owner, running jobs are found by their lease, owners by when they were last served. */
+/**
+ * Fair claiming (each job remembers its owner, running jobs are found by their lease, owners by when
+ * they were last served) and worker heartbeats for readiness.
+ */
 const fairJobs: Migration = {
   async up(db: AnyDb) {
     await db.schema.alterTable("jobs").addColumn("user_uid", "text").execute()
@@ -222,6 +225,10 @@ const fairJobs: Migration = {
     await db.schema.createTable("job_owners")
       .addColumn("user_uid", "text", (c) => c.primaryKey())
       .addColumn("last_claimed", "bigint", (c) => c.notNull())
+      .execute()
+    await db.schema.createTable("worker_heartbeats")
+      .addColumn("worker_id", "text", (c) => c.primaryKey())
+      .addColumn("beat", "bigint", (c) => c.notNull())
       .execute()
   }
 }

@@ -14,5 +14,6 @@ export const bootstrap = (options: { readonly email: string; readonly token?: st
     yield* store.createUser(user)
     const token = options.token?.trim()
     const { secret } = yield* Tokens.create(user.uid, { now, ...(token ? { secret: token } : {}) })
-    return { user, secret }
+    /** `generated`: the token is new and must be shown once; one given by the operator is never echoed. */
+    return { user, secret, generated: !token }
   })
