@@ -12,6 +12,7 @@ import * as Invites from "../src/shared/Invites.ts"
 import * as RequestInfo from "../src/shared/RequestInfo.ts"
 import * as TokenSecret from "../src/shared/TokenSecret.ts"
 import type { PasswordHasher } from "../src/shared/Passwords.ts"
+import type { RequestRecord } from "../src/app.ts"
 
 /** The peer address comes from a test header; no proxy is trusted unless a test says so. */
 const byTestPeer = (trusted: ReadonlySet<string> = new Set()) => (request: Request) =>
@@ -262,6 +263,18 @@ describe("operations endpoints", () => {
     expect((await h.app.request(`${H.BASE}/metrics`)).status).toBe(401)
     const metrics = await h.app.request(`${H.BASE}/metrics`, { headers: { Authorization: "Bearer s3cret-metrics-token" } })
     expect(await metrics.text()).toBe("up 1\n")
+  })
+
+  it("reports each request with its route pattern (bounded labels), status and request id", async () => {
+    const seen: Array<RequestRecord> = []
+    const h = await H.make({ appOptions: { observe: (r) => seen.push(r) } })
+    const a = await h.addUser("a@example.com")
+    const res = await h.request("/api/accounts/some-uid.json", { token: a.token, headers: { "X-Request-Id": "abc-123" } })
+    expect(res.headers.get("x-request-id")).toBe("abc-123")
+    await h.request("/api/v2/authorizations/xyz", { token: a.token })
+    await h.request("/api/no/such/path/123", { token: a.token })
+    expect(seen.map((r) => [r.route, r.status])).toEqual([["/api/accounts/:uid", 404], ["/api/v2/authorizations/:uid", 404], ["/api", 404]])
+    expect(seen[0]!.id).toBe("abc-123")
   })
 })
 

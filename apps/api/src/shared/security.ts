@@ -4,10 +4,16 @@
  * compensating controls live here (no caching, no Referer, redacted logs).
  */
 import type { MiddlewareHandler } from "hono"
+import { matchedRoutes } from "hono/route"
+import * as RequestInfo from "./RequestInfo.ts"
 import type { AppEnv } from "../v1/AppEnv.ts"
 
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next()
+  // The matched route's pattern (the last handler's, not this middleware's "*"), for per-route metrics.
+  const handlers = matchedRoutes(c).filter((r) => r.method !== "ALL")
+  const route = handlers[handlers.length - 1]?.path
+  if (route !== undefined) RequestInfo.of(c.req.raw).route = route
   c.res.headers.set("Cache-Control", "no-store")
   c.res.headers.set("Referrer-Policy", "no-referrer")
   c.res.headers.set("X-Content-Type-Options", "nosniff")
