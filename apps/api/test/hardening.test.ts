@@ -203,6 +203,13 @@ describe("random tokens", () => {
     // Another address, and a valid token, are not affected.
     expect((await get(TokenSecret.generate(), "10.2.0.2")).status).toBe(401)
     expect((await get(a.token, "10.2.0.3")).status).toBe(200)
+    // A known token keeps working from the attacker's own address too, after the one-second cache has lapsed.
+    h.clock.now += 500
+    expect((await get(TokenSecret.generate(), "10.2.0.1")).status).toBe(429)
+    h.clock.now += 1_000
+    for (let i = 0; i < 30; i++) await get(TokenSecret.generate(), "10.2.0.1")
+    expect((await get(TokenSecret.generate(), "10.2.0.1")).status).toBe(429)
+    expect((await get(a.token, "10.2.0.1")).status).toBe(200)
   })
 
   it("10,000 distinct bad tokens do not reset a token's rate-limit window", async () => {

@@ -111,8 +111,9 @@ export const authenticate = <E extends AuthEnv>(shared: Shared): MiddlewareHandl
   // At most one query per request (none within a second of the last): a token's user always exists, so it is not loaded.
   let token = api.tokens.get(hash, nowMs)
   if (token === undefined) {
-    // An address over its limit of failures gets no lookup at all (a token seen in the last second still works).
-    tooManyFromAddress(shared, address, "peek")
+    // An address over its limit of failures gets no lookup for tokens it never authenticated with; a known token
+    // is still looked up (its expiry may have changed), so a client sharing an address with an attacker keeps working.
+    if (!api.tokens.seen(hash)) tooManyFromAddress(shared, address, "peek")
     token = await run(api, Store.Store.use((store) => store.findTokenBySecretHash(hash)))
     if (token) api.tokens.set(hash, token, nowMs)
   }
