@@ -143,6 +143,7 @@ export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {})
       return { response: await surface(bounded), route: info.route ?? prefix }
     } catch (e) {
       if (!(e instanceof HttpError)) api.log(`[error] ${request.method} ${path}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`)
+      // An oversized body's rest is drained by the server without being kept, so the client reads a clean 413.
       return { response: toResponse(e instanceof HttpError ? e : internal()), route: info.route ?? prefix }
     }
   }

@@ -24,6 +24,7 @@ import { openPostgres } from "@meterbridge/store-kysely/postgres"
 import { KyselyStore } from "@meterbridge/store-kysely"
 import * as Tokens from "../../src/shared/Tokens.ts"
 import * as TokenSecret from "../../src/shared/TokenSecret.ts"
+import { baseUrlOf } from "../serverProcess.ts"
 
 const MAIN = join(import.meta.dirname, "../../src/main.node.ts")
 const CLI = join(import.meta.dirname, "../../src/cli.ts")
@@ -96,19 +97,7 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
     child.on("exit", () => children.delete(child))
     return child
   }
-  const startApi = () =>
-    new Promise<string>((resolve, reject) => {
-      const child = spawnProcess([MAIN], { METERBRIDGE_WORKER_CONCURRENCY: "0", METERBRIDGE_LOG_LEVEL: "info" })
-      let out = ""
-      const onData = (d: Buffer) => {
-        out += d.toString()
-        const m = /Meterbridge API on (http:\/\/[^\s"]+)\/api/.exec(out)
-        if (m) resolve(m[1]!)
-      }
-      child.stdout!.on("data", onData)
-      child.stderr!.on("data", onData)
-      child.on("exit", (code) => reject(new Error(`an API process exited (${code}): ${out.slice(-2000)}`)))
-    })
+  const startApi = () => baseUrlOf(spawnProcess([MAIN], { METERBRIDGE_WORKER_CONCURRENCY: "0", METERBRIDGE_LOG_LEVEL: "info" }))
   const workers: Array<ChildProcess> = []
   const startWorker = () => {
     const child = spawnProcess([CLI, "worker"], {})
@@ -118,6 +107,13 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
   }
 
   const db = openPostgres(databaseUrl, { max: 4 })
+  // Interrupted (Ctrl-C): take the child processes down too, so no orphaned worker keeps running.
+  const abort = () => {
+    for (const c of children) c.kill("SIGKILL")
+    process.exit(130)
+  }
+  process.once("SIGINT", abort)
+  process.once("SIGTERM", abort)
   try {
     // The first API migrates and bootstraps; the others start on the migrated database.
     const apis = [await startApi()]
@@ -160,9 +156,8 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
     }
     const deadline = started + options.timeoutMs
     let done = false
-    while (Date.now() < deadline) {
-      done = await allUpdated()
-      if (done && kills >= options.minKills) break
+    // Kill until `minKills`, then let the surviving workers finish: every job must survive the kills it saw.
+    while (Date.now() < deadline && kills < options.minKills) {
       const wait = options.killEveryMs * (0.5 + Math.random())
       await new Promise((r) => setTimeout(r, wait))
       const index = Math.floor(Math.random() * workers.length)
@@ -176,6 +171,7 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
       if (r.status !== 200) throw new Error(`an API answered ${r.status} during the chaos`)
     }
     // Settle: no more kills; let the live workers finish what is left.
+    done = await allUpdated()
     while (!done && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500))
       done = await allUpdated()
@@ -255,6 +251,8 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
       notUpdated
     }
   } finally {
+    process.off("SIGINT", abort)
+    process.off("SIGTERM", abort)
     for (const c of children) c.kill("SIGKILL")
     await db.destroy()
     await admin.query(`drop schema ${schema} cascade`).catch(() => undefined)
