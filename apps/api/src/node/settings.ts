@@ -4,6 +4,7 @@
  * naming each bad variable, what it got and what it takes, instead of being
  * silently reinterpreted. Secrets are never echoed.
  */
+import { DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_SIGNUP_RATE_LIMIT } from "../shared/Shared.ts"
 import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from "./databaseUrl.ts"
 
 export interface Settings {
@@ -120,8 +121,8 @@ export const read = (env: Env): Settings => {
     testMode: bool("METERBRIDGE_TEST_MODE", true),
     publicUrl,
     rateLimit: int("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000),
-    anonymousRateLimit: int("METERBRIDGE_ANONYMOUS_RATE_LIMIT", 20, 1, 10_000),
-    signupRateLimit: int("METERBRIDGE_SIGNUP_RATE_LIMIT", 10, 1, 10_000),
+    anonymousRateLimit: int("METERBRIDGE_ANONYMOUS_RATE_LIMIT", DEFAULT_ANONYMOUS_RATE_LIMIT, 1, 10_000),
+    signupRateLimit: int("METERBRIDGE_SIGNUP_RATE_LIMIT", DEFAULT_SIGNUP_RATE_LIMIT, 1, 10_000),
     maxBodyBytes: int("METERBRIDGE_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     trustedProxies,
     worker: {

@@ -9,7 +9,7 @@ import * as RateLimit from "./rateLimit.ts"
 import * as RequestCounter from "./RequestCounter.ts"
 
 export const DEFAULT_ANONYMOUS_RATE_LIMIT = 20
-export const DEFAULT_SIGNUP_RATE_LIMIT = 10
+export const DEFAULT_SIGNUP_RATE_LIMIT = 30
 
 export interface Shared {
   readonly runtime: Runtime
