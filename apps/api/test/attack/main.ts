@@ -273,6 +273,13 @@ for (let i = 0; i < 40; i++) await addDemo(token)
 const behind = await timeToUpdated(other)
 results.push(`fairness: another user's DEMO account updated in ${alone.toFixed(1)} s alone, ${behind.toFixed(1)} s right after one user added 40 accounts`)
 
+// The server's peak resident memory over the whole run (Linux: VmHWM of the process).
+const peak = await import("node:fs").then((fs) => fs.readFileSync(`/proc/${server.pid}/status`, "utf8")).then(
+  (status) => /VmHWM:\s+(\d+) kB/.exec(status)?.[1],
+  () => undefined
+)
+if (peak !== undefined) results.push(`server peak RSS over the run: ${(Number(peak) / 1024).toFixed(0)} MiB`)
+
 server.kill("SIGTERM")
 await new Promise((r) => server.once("exit", r))
 rmSync(dir, { recursive: true, force: true })
