@@ -10,6 +10,7 @@ import { MemoryStore } from "@meterbridge/core/testing"
 import * as H from "./harness.ts"
 import * as Invites from "../src/shared/Invites.ts"
 import * as RequestInfo from "../src/shared/RequestInfo.ts"
+import * as Tokens from "../src/shared/Tokens.ts"
 import * as TokenSecret from "../src/shared/TokenSecret.ts"
 import type { PasswordHasher } from "../src/shared/Passwords.ts"
 import type { RequestRecord } from "../src/app.ts"
@@ -187,10 +188,11 @@ describe("random tokens", () => {
     const a = await h.addUser("a@example.com")
     const get = (token: string, peer: string) => h.request("/api/accounts.json", { token, headers: { "x-test-peer": peer } })
 
-    // Checksum-less `mbt_` tokens and short strings are rejected without a query.
+    // Strings that cannot be a token (too short, too long, spaces or control characters) are rejected without a query.
     for (let i = 0; i < 10; i++) {
-      expect((await get(`mbt_${"x".repeat(28)}`, `10.1.0.${i}`)).status).toBe(401)
-      expect((await get("nope", `10.1.1.${i}`)).status).toBe(401)
+      expect((await get("nope", `10.1.0.${i}`)).status).toBe(401)
+      expect((await get(`mbt_${"x".repeat(300)}`, `10.1.1.${i}`)).status).toBe(401)
+      expect((await get(`mbt_\u00e9${"x".repeat(27)}`, `10.1.2.${i}`)).status).toBe(401)
     }
     expect(counts.tokenLookups).toBe(0)
 
@@ -210,6 +212,15 @@ describe("random tokens", () => {
     for (let i = 0; i < 30; i++) await get(TokenSecret.generate(), "10.2.0.1")
     expect((await get(TokenSecret.generate(), "10.2.0.1")).status).toBe(429)
     expect((await get(a.token, "10.2.0.1")).status).toBe(200)
+  })
+
+  it("an operator's bootstrap token shaped like ours but without our checksum still works", async () => {
+    const h = await H.make()
+    const secret = `mbt_${"operatorchosen".padEnd(28, "0")}`
+    const now = Timestamp.fromMillis(Date.now())
+    await h.run(h.store.createUser({ uid: "op", email: "op@example.com", password_hash: null, created: now }))
+    await h.run(Tokens.create("op", { now, secret }))
+    expect((await h.request("/api/accounts.json", { token: secret })).status).toBe(200)
   })
 
   it("10,000 distinct bad tokens do not reset a token's rate-limit window", async () => {
