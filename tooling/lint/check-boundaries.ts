@@ -16,6 +16,7 @@ const allowed: Record<string, (name: string) => boolean> = {
   "store-kysely": (n) => n === "core" || n === "testkit",
   greenbutton: (n) => n === "core" || n === "testkit",
   webhooks: (n) => n === "core",
+  client: (n) => n === "webhooks",
   api: (n) => n !== "api"
 }
 const adapterRule = (n: string) => n === "core" || n === "greenbutton" || n === "testkit"
@@ -47,8 +48,8 @@ for (const group of ["packages", "apps"]) {
         const spec = m[1]!
         const ws = /^@meterbridge\/([^/]+)/.exec(spec)
         if (ws && ws[1] !== pkg && !rule(ws[1]!)) problems.push(`${relative(root, file)} imports ${spec}`)
-        if (pkg === "core" && /^(node:|fs$|path$|crypto$|os$|child_process$)/.test(spec)) {
-          problems.push(`${relative(root, file)} imports the Node built-in ${spec}; core must stay runtime-neutral`)
+        if ((pkg === "core" || pkg === "client") && /^(node:|fs$|path$|crypto$|os$|child_process$)/.test(spec)) {
+          problems.push(`${relative(root, file)} imports the Node built-in ${spec}; ${pkg} must stay runtime-neutral`)
         }
       }
       if (pkg === "core" && /\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {

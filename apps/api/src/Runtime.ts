@@ -8,8 +8,10 @@
 import { Cause, Effect, Exit, Option, Stream } from "effect"
 import type { Context } from "effect"
 import type { Collectors, Store, Vault } from "@meterbridge/core"
+import * as Assets from "./shared/Assets.ts"
 import type { PasswordHasher } from "./shared/Passwords.ts"
 import * as TokenCache from "./shared/TokenCache.ts"
+import type { FileUploads } from "./shared/Uploads.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
 
@@ -28,6 +30,8 @@ export interface ApiConfig {
   readonly clock?: () => number
   /** Where operational messages go; `access_token` never reaches it. */
   readonly log?: (line: string) => void
+  /** Emails of the users who see the operator pages; when left out, the first user created is the operator. */
+  readonly operators?: ReadonlyArray<string>
 }
 
 export interface ApiRuntime {
@@ -35,6 +39,10 @@ export interface ApiRuntime {
   readonly config: ApiConfig
   /** The runtime's password hash (scrypt on Node; see each entrypoint). */
   readonly passwords: PasswordHasher
+  /** Receiving customer files (Green Button upload); without it, the upload endpoints answer 503. */
+  readonly uploads?: FileUploads
+  /** The pages' static files (chart library, API reference); none when left out. */
+  readonly assets?: Assets.Assets
 }
 
 /** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
@@ -43,6 +51,8 @@ export type Failure<E> = { readonly _tag: "Fail"; readonly error: E } | { readon
 export interface Runtime {
   readonly config: ApiConfig
   readonly passwords: PasswordHasher
+  readonly uploads: FileUploads | undefined
+  readonly assets: Assets.Assets
   readonly now: () => number
   readonly log: (line: string) => void
   /** Runs an effect; a failure is thrown as whatever `toError` (the surface's mapping) makes of it. */
@@ -57,6 +67,8 @@ export const make = (runtime: ApiRuntime): Runtime => {
   return {
     config: runtime.config,
     passwords: runtime.passwords,
+    uploads: runtime.uploads,
+    assets: runtime.assets ?? Assets.none,
     now: runtime.config.clock ?? Date.now,
     log,
     runWith: async (effect, toError) => {

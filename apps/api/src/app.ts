@@ -19,6 +19,7 @@ import { equal } from "./shared/constantTime.ts"
 import { HttpError, internal } from "./shared/HttpError.ts"
 import * as RequestInfo from "./shared/RequestInfo.ts"
 import { presentsCredentials, tooManyFromAddress } from "./shared/auth.ts"
+import { isStreamedUpload } from "./shared/importUpload.ts"
 import { run } from "./shared/run.ts"
 import * as Shared from "./shared/Shared.ts"
 import { errorResponse as v1Error, v1 } from "./v1/app.ts"
@@ -72,6 +73,21 @@ export interface App {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`)
+
+/** The path of an absolute request URL, without building a `URL` (every request pays this). */
+const pathOf = (url: string): string => {
+  const start = url.indexOf("/", url.indexOf("//") + 2)
+  if (start === -1) return "/"
+  let end = url.length
+  for (let i = start; i < url.length; i++) {
+    const ch = url.charCodeAt(i)
+    if (ch === 63 /* ? */ || ch === 35 /* # */) {
+      end = i
+      break
+    }
+  }
+  return url.slice(start, end)
+}
 
 const json = (value: unknown, status = 200) =>
   new Response(JSON.stringify(value), { status, headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" } })
@@ -138,7 +154,8 @@ export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {})
     try {
       // Anonymous traffic (sign-up, OAuth returns, pages, sandboxes) is limited per client address before any work.
       if (!presentsCredentials(request)) tooManyFromAddress(shared, info.address, "hit")
-      const bounded = await buffered(request, maxBody)
+      // File uploads stream to the runtime's spool under their own, larger limit; every other body is read here.
+      const bounded = isStreamedUpload(path) ? request : await buffered(request, maxBody)
       RequestInfo.attach(bounded, info)
       return { response: await surface(bounded), route: info.route ?? prefix }
     } catch (e) {
@@ -152,14 +169,17 @@ export const createApp = (runtime: Runtime.ApiRuntime, options: AppOptions = {})
     const start = api.now()
     const info = options.client?.(request) ?? RequestInfo.of(request)
     RequestInfo.attach(request, info)
-    const path = new URL(request.url).pathname
+    const path = pathOf(request.url)
     let { response, route } = await dispatch(request, info, path)
-    try {
-      response.headers.set("X-Request-Id", info.id)
-    } catch {
-      // A Response from fetch() has immutable headers: copy it.
-      response = new Response(response.body, response)
-      response.headers.set("X-Request-Id", info.id)
+    // Failures carry the request id to quote to support; successes keep their plain, pre-built headers (hot path).
+    if (response.status >= 400) {
+      try {
+        response.headers.set("X-Request-Id", info.id)
+      } catch {
+        // A Response from fetch() has immutable headers: copy it.
+        response = new Response(response.body, response)
+        response.headers.set("X-Request-Id", info.id)
+      }
     }
     options.observe?.({ id: info.id, method: request.method, route, status: response.status, ms: api.now() - start, address: info.address })
     return response

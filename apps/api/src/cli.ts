@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
-import { Ids, Store, Timestamp } from "@meterbridge/core"
+import { Billing, Ids, Store, Timestamp } from "@meterbridge/core"
 import * as Invites from "./shared/Invites.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
@@ -17,12 +17,15 @@ import * as Tokens from "./shared/Tokens.ts"
 const USAGE = `Usage: meterbridge <command> [options]
 
   users create --email <email> [--password <password>]
+  users set-password --user <email>                       reads the new password from standard input (dashboard sign-in)
   tokens create --user <email> [--expires <ISO 8601>]   prints the new token alone on the last line
   tokens list [--user <email>]
   tokens expire <token uid>
   invites create [--expires <ISO 8601>]                   prints the invite code
   registrations set --user <email> --utility <ID> --status pending|live
   registrations list [--user <email>]
+  balance credit --user <email> --amount <dollars>         adds to the user's prepaid balance (negative to correct)
+  balance show --user <email>
   migrate
   serve                                                   the API (as pnpm start), with collection loops unless METERBRIDGE_WORKER_CONCURRENCY=0
   worker                                                  collection loops only, ops endpoints on METERBRIDGE_WORKER_OPS_PORT (9464)
@@ -76,6 +79,23 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
       Effect.catchTag("Conflict", () => Effect.fail(new CommandError(`A user with email ${email} already exists`)))
     ))
     out(`Created user ${user.uid} <${email}>`)
+  },
+  "users set-password": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" } } })
+    const email = required(values, "user")
+    // Standard input, not an option: a password in argv shows in `ps` and shell history.
+    const chunks: Array<Buffer> = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "")
+    const weak = Passwords.weakness(password)
+    if (weak) throw new UsageError(`${weak} (read from standard input)`)
+    const db = await open()
+    const user = await userByEmail(db, email)
+    const password_hash = await scryptPasswords.hash(password)
+    await run(db, (s) => s.updateUser(user.uid, { password_hash }))
+    // A new password lifts a lockout.
+    await run(db, (s) => s.clearLoginFailures(user.email))
+    out(`Set the password of ${user.email}`)
   },
   "tokens create": async (args, open) => {
     const { values } = parseArgs({ args, options: { user: { type: "string" }, expires: { type: "string" } } })
@@ -137,6 +157,25 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
     for (const user of users) {
       for (const r of await run(db, (s) => s.listRegistrations(user.uid))) out([user.email, r.utility, r.status].join("\t"))
     }
+  },
+  "balance credit": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" }, amount: { type: "string" } } })
+    const email = required(values, "user")
+    const amountText = required(values, "amount")
+    const amount = Billing.parseDollars(amountText)
+    if (amount === undefined || amount === 0) throw new UsageError(`--amount must be dollars like 25 or 12.50, got "${amountText}"`)
+    const db = await open()
+    const user = await userByEmail(db, email)
+    await run(db, (s) =>
+      s.addLedgerEntry({ user_uid: user.uid, ts: Timestamp.fromMillis(Date.now()), amount, description: "Credit by the operator", ref: null }))
+    out(`Credited $${Billing.toDollars(amount).toFixed(2)} to ${user.email}; balance: $${Billing.toDollars(await run(db, (s) => s.balance(user.uid))).toFixed(2)}`)
+  },
+  "balance show": async (args, open) => {
+    const { values } = parseArgs({ args, options: { user: { type: "string" } } })
+    const db = await open()
+    const user = await userByEmail(db, required(values, "user"))
+    out(`${user.email}: $${Billing.toDollars(await run(db, (s) => s.balance(user.uid))).toFixed(2)}`)
+    for (const l of await run(db, (s) => s.listLedger(user.uid))) out([fmt(l.ts), Billing.toDollars(l.amount).toFixed(6), l.description].join("\t"))
   },
   migrate: async (_args, open) => {
     const db = await open()

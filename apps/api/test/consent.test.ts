@@ -4,32 +4,6 @@ import * as H from "./harness.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T
 
-/** Plays the customer on the in-process sandbox's consent page; returns the callback path the utility redirects to. */
-const approve = async (h: H.Harness, authorizationUrl: string, decision: "approve" | "decline" = "approve") => {
-  const url = new URL(authorizationUrl)
-  expect(url.origin).toBe(H.BASE)
-  const page = await h.app.request(authorizationUrl)
-  expect(page.status).toBe(200)
-  const q = url.searchParams
-  const form = new URLSearchParams({
-    client_id: q.get("client_id")!,
-    redirect_uri: q.get("redirect_uri")!,
-    scope: q.get("scope")!,
-    state: q.get("state")!,
-    username: "test",
-    decision
-  })
-  const res = await h.app.request(new URL("authorize", authorizationUrl).toString(), {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: form.toString()
-  })
-  expect(res.status).toBe(302)
-  const location = new URL(res.headers.get("location")!)
-  expect(location.pathname).toBe("/api/oauth/callback")
-  return `${location.pathname}${location.search}`
-}
-
 describe("Green Button Connect through the API", () => {
   for (const utility of ["PG&E", "SCE", "SDG&E"]) {
     it(`${utility}: add answers pending with authorization_url; the callback completes it and data is collected`, async () => {
@@ -41,7 +15,7 @@ describe("Green Button Connect through the API", () => {
       expect(account.login).toBe("green_button_connect")
       expect(account.latest.type).toBe("pending")
       expect(account.authorization_url).toContain(`/sandbox/`)
-      const callback = await approve(h, account.authorization_url)
+      const callback = await H.approveConsent(h, account.authorization_url)
       // The customer's browser has no API token.
       const page = await h.app.request(`${H.BASE}${callback}`)
       expect(page.status).toBe(200)
@@ -71,7 +45,7 @@ describe("Green Button Connect through the API", () => {
     const account = await json<{ uid: string; authorization_url: string }>(
       h.request("/api/accounts/add.json", { method: "POST", token: a.token, json: { utility: "SCE", auth_type: "owner", real_name: "Jane" } })
     )
-    await h.app.request(`${H.BASE}${await approve(h, account.authorization_url)}`)
+    await h.app.request(`${H.BASE}${await H.approveConsent(h, account.authorization_url)}`)
     await h.drain()
     const res = await h.request(`/api/accounts/${account.uid}/modify.json`, { method: "POST", token: a.token, json: { auth_type: "owner", real_name: "Jane Q. Public" } })
     expect(res.status).toBe(200)
@@ -89,7 +63,7 @@ describe("Green Button Connect through the API", () => {
     const account = await json<{ uid: string; authorization_url: string }>(
       h.request("/api/accounts/add.json", { method: "POST", token: a.token, json: { utility: "SCE", auth_type: "owner", real_name: "Jane" } })
     )
-    const callback = await approve(h, account.authorization_url, "decline")
+    const callback = await H.approveConsent(h, account.authorization_url, "decline")
     const page = await h.app.request(`${H.BASE}${callback}`)
     expect(await page.text()).toContain("declined")
     const after = await json<{ latest: { type: string } }>(h.request(`/api/accounts/${account.uid}.json`, { token: a.token }))

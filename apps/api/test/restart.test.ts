@@ -3,15 +3,15 @@
  * bootstraps the first token, and a collection job cut off by SIGKILL is
  * taken up again by the next process once its lease lapses.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { openStore } from "../src/node/openStore.ts"
+import { startServer, until } from "./server.ts"
 
-const MAIN = join(import.meta.dirname, "../src/main.node.ts")
 const dir = mkdtempSync(join(tmpdir(), "mb-main-"))
 const dbPath = join(dir, "main.db")
 const TOKEN = "bootstrap-token-for-the-restart-test"
@@ -22,43 +22,15 @@ afterAll(() => {
 })
 
 const start = () =>
-  new Promise<{ child: ChildProcess; base: string; output: () => string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        PORT: "0",
-        DATABASE_URL: `sqlite:${dbPath}`,
-        METERBRIDGE_BOOTSTRAP_TOKEN: TOKEN,
-        METERBRIDGE_WORKER_LEASE_MS: "1500",
-        METERBRIDGE_WORKER_POLL_MS: "200"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    children.push(child)
-    let out = ""
-    const onData = (d: Buffer) => {
-      out += d.toString()
-      const m = /Meterbridge API on (http:\/\/\S+)\/api/.exec(out)
-      if (m) resolve({ child, base: m[1]!, output: () => out })
-    }
-    child.stdout!.on("data", onData)
-    child.stderr!.on("data", onData)
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)))
-  })
+  startServer(dir, {
+    DATABASE_URL: `sqlite:${dbPath}`,
+    METERBRIDGE_BOOTSTRAP_TOKEN: TOKEN,
+    METERBRIDGE_WORKER_LEASE_MS: "1500",
+    METERBRIDGE_WORKER_POLL_MS: "200"
+  }, (child) => children.push(child))
 
 const api = (base: string, path: string, init: RequestInit = {}) =>
   fetch(`${base}/api${path}`, { ...init, headers: { Authorization: `Token ${TOKEN}`, "Content-Type": "application/json", ...init.headers } })
-
-const until = async <A>(what: string, f: () => Promise<A | undefined>, timeoutMs = 60_000): Promise<A> => {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f()
-    if (v !== undefined) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe("the Node entrypoint", () => {
   it("bootstraps a token, survives SIGKILL mid-collection, and the next process finishes the job", async () => {

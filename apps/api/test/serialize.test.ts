@@ -41,6 +41,17 @@ describe("serialization", () => {
     for (const c of cases) expect(Serialize.intervalJsonText(c)).toBe(JSON.stringify(Serialize.interval(c)))
   })
 
+  it("the hand-written interval CSV line is byte-identical to csv-stringify's", () => {
+    const cases = [
+      row(),
+      row({ interval_kWh: null, source: "a,b" }),
+      row({ utility_service_address: "12 \"Main\" St,\nApt 4", utility_tariff_name: "E-1\r", utility: "SDG&E" }),
+      row({ utility_service_id: null, utility_tariff_name: null, utility_service_address: null, interval_kWh: 0.1 + 0.2 }),
+      row({ interval_kWh: -2.5e-7, interval_kW: 7.5, updated: 0 })
+    ]
+    for (const c of cases) expect(Serialize.intervalCsvText(c)).toBe(Wire.csvRows([Serialize.intervalCsvRow(c)]))
+  })
+
   it("the fast timestamp formatter equals Timestamp.format", () => {
     const samples = [0, 1, 999_999, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, Timestamp.parse("2024-02-29T23:59:59.999999Z")!]
     for (let i = 0; i < 5000; i++) samples.push(Math.floor(Math.random() * 2 ** 52))
@@ -48,19 +59,20 @@ describe("serialization", () => {
   })
 
   it("the hand-written Service object deep-equals the Schema's encoding", () => {
-    const base: Store.ServiceView = {
-      uid: "s1", user_uid: "u1", account_uid: "a1", account_auth_type: "owner", account_auth: "J", utility: "DEMO",
+    const account = { auth_type: "owner" as const, auth: "J" }
+    const base: Store.ServiceWithFigures = {
+      uid: "s1", user_uid: "u1", account_uid: "a1", utility: "DEMO",
       created: 1_700_000_000_123_456, active_until: null, latest: null, last_collected: null, ...Store.v1ServiceFields,
       utility_service_id: "1", utility_tariff_name: null, utility_service_address: "1 Main", utility_billing_account: null,
       utility_billing_contact: null, utility_billing_address: null, utility_meter_number: "M",
       bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0
     }
-    const cases: Array<Store.ServiceView> = [
+    const cases: Array<Store.ServiceWithFigures> = [
       base,
       { ...base, active_until: 1_800_000_000_000_001, latest: { type: "pending", message: "Downloading bill 4/25...", timestamp: 1_700_000_000_000_000 } },
       { ...base, bill_coverage: [[1, 2], [86_400_000_000, 86_400_000_001 * 40]], bill_count: 3, interval_coverage: [[0, 900_000_000]], interval_count: 1 }
     ]
-    for (const c of cases) expect(Serialize.serviceFast(c)).toStrictEqual(Serialize.service(c))
+    for (const c of cases) expect(Serialize.serviceFast(c, account)).toStrictEqual(Serialize.service(c, account))
   })
 
   it("derives interval_kW as kWh per hour unless the utility measured it", () => {

@@ -6,19 +6,6 @@ import * as H from "./harness.ts"
 
 const json = async <T = Record<string, unknown>>(res: Response | Promise<Response>) => (await (await res).json()) as T
 
-/** A clock `ms` ahead of now, so jobs scheduled for later (the agreement poll) come due. */
-const clockAhead = (ms: number): Clock.Clock => {
-  const millis = () => Date.now() + ms
-  return {
-    currentTimeMillisUnsafe: millis,
-    currentTimeMillis: Effect.sync(millis),
-    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
-    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
-    sleep: (d) => Effect.sleep(d)
-  }
-}
 
 const csvRows = (text: string) => text.trim().split("\n").slice(1)
 
@@ -73,7 +60,7 @@ describe("Smart Meter Texas through the API", () => {
     expect(account, JSON.stringify(account)).toHaveProperty("latest.type", "pending")
     expect(account.latest.message).toMatch(/confirm the Smart Meter Texas email/)
     // Before the customer acts, polling leaves the account pending.
-    await h.run(Effect.provideService(Worker.drain, Clock.Clock, clockAhead(Collection.POLL_INTERVAL_MS + 1_000)))
+    await h.run(Effect.provideService(Worker.drain, Clock.Clock, H.clockAhead(Collection.POLL_INTERVAL_MS + 1_000)))
     expect((await json<{ latest: { type: string } }>(h.request(`/api/accounts/${account.uid}.json`, { token: a.token }))).latest.type).toBe("pending")
     // The customer clicks the link in SMT's email (the sandbox shows what it sent for that agreement).
     const agreement = (await h.run(h.store.getAccount(account.uid)))!.authorization_ref
@@ -81,7 +68,7 @@ describe("Smart Meter Texas through the API", () => {
     const email = outbox.find((e) => e.esiid === esiid)!
     expect(email).toBeDefined()
     expect((await h.app.request(email.confirmUrl)).status).toBe(200)
-    await h.run(Effect.provideService(Worker.drain, Clock.Clock, clockAhead(3 * Collection.POLL_INTERVAL_MS)))
+    await h.run(Effect.provideService(Worker.drain, Clock.Clock, H.clockAhead(3 * Collection.POLL_INTERVAL_MS)))
     const after = await json<{ latest: { type: string }; auth_expires: string }>(h.request(`/api/accounts/${account.uid}.json`, { token: a.token }))
     expect(after.latest.type).toBe("updated")
     // SMT agreements last 12 months.

@@ -4,8 +4,8 @@
  * also the template for credential-based adapters: `info` says what the
  * utility is, `make` wires the protocol to the Collector contract.
  */
-import { Collector, CollectorError, Service, TestScenario, Timestamp } from "@meterbridge/core"
-import { Effect, Option, Schema, Stream } from "effect"
+import { Collector, CollectorError, RetryAfter, Service, TestScenario, Timestamp } from "@meterbridge/core"
+import { Clock, Effect, Option, Schema, Stream } from "effect"
 
 export const info: Collector.CollectorInfo = {
   utility: "DEMO",
@@ -112,9 +112,9 @@ export const make = (options: Options): Collector.Collector => {
         catch: (e) => CollectorError.unavailable(`DEMO did not answer: ${e instanceof Error ? e.message : String(e)}`)
       })
       if (response.status === 429) {
-        const after = Number(response.headers.get("retry-after"))
+        const after = RetryAfter.toMillis(response.headers.get("retry-after"), yield* Clock.currentTimeMillis)
         yield* Effect.promise(() => response.body?.cancel() ?? Promise.resolve())
-        return yield* CollectorError.rateLimited("DEMO is rate limiting requests", Number.isFinite(after) ? after * 1000 : undefined)
+        return yield* CollectorError.rateLimited("DEMO is rate limiting requests", after)
       }
       if (response.status >= 500) {
         yield* Effect.promise(() => response.body?.cancel() ?? Promise.resolve())

@@ -1,2 +1,1 @@
 export * as DemoCollector from "./DemoCollector.ts"
-export * as DemoSandbox from "./DemoSandbox.ts"

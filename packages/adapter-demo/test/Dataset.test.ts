@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
 import * as Dataset from "../src/internal/Dataset.ts"
-import { localMidnight } from "../src/internal/LocalTime.ts"
 
 const now = Date.UTC(2025, 6, 1) / 1000
 const twoYearsAgo = now - 2 * 366 * 86_400
@@ -40,7 +39,7 @@ describe("DEMO dataset", () => {
 
       it("has a daily shape and a seasonal one", () => {
         const day = (y: number, m: number, d: number) => {
-          const start = localMidnight(y, m, d)
+          const start = Dataset.localMidnight(y, m, d)
           const hourly = Array.from({ length: 24 }, () => 0)
           for (const r of Dataset.readings(service, start, start + 86_400)) hourly[Math.floor((r.start - start) / 3600)]! += r.wh
           return hourly
@@ -56,8 +55,8 @@ describe("DEMO dataset", () => {
 
   it("has 92 quarter hours on the spring-forward day and 100 on the fall-back day", () => {
     const count = (y: number, m: number, d: number) => {
-      const from = localMidnight(y, m, d)
-      return Array.from(Dataset.readings(Dataset.services[0]!, from, localMidnight(y, m, d + 1))).length
+      const from = Dataset.localMidnight(y, m, d)
+      return Array.from(Dataset.readings(Dataset.services[0]!, from, Dataset.localMidnight(y, m, d + 1))).length
     }
     expect(count(2024, 3, 10)).toBe(92)
     expect(count(2024, 11, 3)).toBe(100)

@@ -1,7 +1,8 @@
 import * as CollectorSuite from "@meterbridge/testkit/collector"
 import { serve } from "@meterbridge/testkit/serve"
 import { Timestamp } from "@meterbridge/core"
-import { DemoCollector, DemoSandbox } from "../src/index.ts"
+import { DemoCollector } from "../src/index.ts"
+import { DemoSandbox } from "../src/sandbox.ts"
 
 /** Sums what the dataset says the portal serves, independently of the collector. */
 const usage = (sandbox: DemoSandbox.Sandbox, id: string, window: { start: number; end: number }, now: number) => {

@@ -1,7 +1,7 @@
 /** The DEMO portal is public in test mode (its login is printed in the README): no request may cost unbounded work or memory. */
 import { serve, type Served } from "@meterbridge/testkit/serve"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DemoSandbox } from "../src/index.ts"
+import { DemoSandbox } from "../src/sandbox.ts"
 
 const now = Math.floor(Date.UTC(2025, 6, 1) / 1000)
 const DAY = 86_400

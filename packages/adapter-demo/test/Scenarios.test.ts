@@ -4,7 +4,8 @@ import * as CollectorSuite from "@meterbridge/testkit/collector"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 import { Effect, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DemoCollector, DemoSandbox } from "../src/index.ts"
+import { DemoCollector } from "../src/index.ts"
+import { DemoSandbox } from "../src/sandbox.ts"
 
 const now = Math.floor(Date.UTC(2025, 6, 1) / 1000)
 const context: Collector.AuthorizeContext = { accountUid: "a", callbackUrl: "http://127.0.0.1:9/cb", registration: "live" }

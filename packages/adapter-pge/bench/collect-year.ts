@@ -4,13 +4,12 @@
  * collector around them (no token session, window filter, de-duplication or domain mapping). Prints both and the ratio.
  */
 import { serve } from "@hono/node-server"
-import { parseEspi } from "@meterbridge/greenbutton/Espi"
-import { slices } from "@meterbridge/greenbutton/connect/ConnectCollector"
-import { formatPublished } from "@meterbridge/greenbutton/connect/ConnectClient"
-import { playCustomer } from "@meterbridge/greenbutton/sandbox/Customer"
+import { ConnectClient, ConnectCollector, parseEspi } from "@meterbridge/greenbutton"
+import { Customer } from "@meterbridge/greenbutton/sandbox"
 import { Effect, Stream } from "effect"
 import type { AddressInfo } from "node:net"
-import { PgeCollector, PgeSandbox } from "../src/index.ts"
+import { PgeCollector } from "../src/index.ts"
+import { PgeSandbox } from "../src/sandbox.ts"
 
 const sandbox = PgeSandbox.makeSandbox()
 const server = serve({ fetch: sandbox.app.fetch, port: 0, hostname: "127.0.0.1" })
@@ -24,7 +23,7 @@ const collector = PgeCollector.make({
 const context = { accountUid: "bench", callbackUrl: "http://127.0.0.1:9/cb", registration: "live" as const }
 const pending = await Effect.runPromise(collector.authorize({}, context))
 if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
-const auth = await Effect.runPromise(collector.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
+const auth = await Effect.runPromise(collector.resumeAuthorization!(pending.grant, await Customer.playCustomer(pending.url!)))
 const grant = auth.grant
 const services = await Effect.runPromise(collector.listServices(grant))
 const office = services.find((s) => s.utility_service_id === "3000000002")!
@@ -35,9 +34,9 @@ const viaCollector = () => Effect.runPromise(Stream.runCount(collector.collectIn
 const sid = String(grant["subscriptionUri"]).split("/").pop()
 const baseline = async () => {
   let n = 0
-  for (const s of slices(window, 31)) {
+  for (const s of ConnectCollector.slices(window, 31)) {
     const url = `${baseUrl}/espi/1_1/resource/Batch/Subscription/${sid}/UsagePoint/3000000002` +
-      `?published-min=${formatPublished(s.start / 1000)}&published-max=${formatPublished(s.end / 1000)}`
+      `?published-min=${ConnectClient.formatPublished(s.start / 1000)}&published-max=${ConnectClient.formatPublished(s.end / 1000)}`
     const response = await fetch(url, { headers: { authorization: `Bearer ${String(grant["accessToken"])}` } })
     for await (const r of parseEspi(response.body as unknown as AsyncIterable<Uint8Array>)) if (r._tag === "Reading") n++
   }

@@ -4,19 +4,12 @@
  * asynchronously (a Notification BatchList when it is ready), and names services by their 10-digit SAID.
  */
 import type { Collector } from "@meterbridge/core"
-import {
-  accessOptions,
-  type ConnectOptions,
-  type ConnectProfile,
-  type Endpoints,
-  makeConnectCollector
-} from "@meterbridge/greenbutton/connect/ConnectCollector"
-import * as Scope from "@meterbridge/greenbutton/connect/Scope"
+import { ConnectCollector, Scope } from "@meterbridge/greenbutton"
 
 export const UTILITY = "PG&E"
 
 /** PG&E's published Share My Data endpoints (OAuth at `datacustodian/oauth/v2`, ESPI under `GreenButtonConnect`). */
-export const PRODUCTION_ENDPOINTS: Endpoints = {
+export const PRODUCTION_ENDPOINTS: ConnectCollector.Endpoints = {
   authorizationUrl: "https://api.pge.com/datacustodian/oauth/v2/authorize",
   tokenUrl: "https://api.pge.com/datacustodian/oauth/v2/token",
   resourceBaseUrl: "https://api.pge.com/GreenButtonConnect/espi/1_1/resource"
@@ -35,7 +28,7 @@ export const info: Collector.CollectorInfo = {
   name: "Pacific Gas and Electric (PG&E)",
   allows: ["owner", "3rdparty"],
   login: "green_button_connect",
-  options: accessOptions(UTILITY),
+  options: ConnectCollector.accessOptions(UTILITY),
   timeZone: "America/Los_Angeles",
   capabilities: { bills: true, intervals: true },
   historyDays: 730
@@ -44,7 +37,7 @@ export const info: Collector.CollectorInfo = {
 /** A SAID is ten digits; the UsagePoint id is the SAID in PG&E's feeds and in the sandbox. */
 export const serviceId = (usagePoint: { readonly id: string }): string => usagePoint.id
 
-export const profile = (overrides: { readonly scope?: string; readonly endpoints?: Endpoints } = {}): ConnectProfile => ({
+export const profile = (overrides: { readonly scope?: string; readonly endpoints?: ConnectCollector.Endpoints } = {}): ConnectCollector.ConnectProfile => ({
   info,
   endpoints: overrides.endpoints ?? PRODUCTION_ENDPOINTS,
   scope: overrides.scope ?? DEFAULT_SCOPE,
@@ -52,9 +45,9 @@ export const profile = (overrides: { readonly scope?: string; readonly endpoints
   source: "pge_share_my_data"
 })
 
-export interface PgeOptions extends ConnectOptions {
+export interface PgeOptions extends ConnectCollector.ConnectOptions {
   readonly scope?: string
-  readonly endpoints?: Endpoints
+  readonly endpoints?: ConnectCollector.Endpoints
 }
 
 export class MissingClientCertificate extends Error {
@@ -71,5 +64,5 @@ export const make = (options: PgeOptions): Collector.Collector => {
       "PG&E requires mutual TLS on every API call: configure tls.cert and tls.key (the certificate registered with Share My Data)"
     )
   }
-  return makeConnectCollector(profile(options), options)
+  return ConnectCollector.makeConnectCollector(profile(options), options)
 }

@@ -3,12 +3,7 @@
  * notify URI is given PG&E's asynchronous delivery is played: a BatchList is POSTed as soon as the customer consents.
  * Serve it over HTTPS with `requestCert` to exercise mutual TLS (see the adapter's tests).
  */
-import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
-import {
-  type DataCustodian,
-  type DataCustodianOptions,
-  makeDataCustodian
-} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { DataCustodian, Dataset } from "@meterbridge/greenbutton/sandbox"
 import { info, UTILITY } from "./PgeCollector.ts"
 
 export const SANDBOX_CLIENT_ID = "meterbridge-pge-sandbox"
@@ -16,8 +11,8 @@ export const SANDBOX_CLIENT_SECRET = "pge-sandbox-secret"
 
 /** The test customer `test`: a net-metered home and a small office, SAIDs 3000000001 and 3000000002. */
 /** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
-export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
-  generate({
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<Dataset.SandboxCustomer> =>
+  Dataset.generate({
     ...range,
     seed: 11,
     ids: {
@@ -26,8 +21,8 @@ export const dataset = (range: { readonly from?: string; readonly days?: number 
     }
   })
 
-export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
-  makeDataCustodian({
+export const makeSandbox = (options: Partial<DataCustodian.DataCustodianOptions> = {}): DataCustodian.DataCustodian =>
+  DataCustodian.makeDataCustodian({
     utility: UTILITY,
     utilityName: info.name,
     clientId: SANDBOX_CLIENT_ID,

@@ -1,2 +1,1 @@
 export * as PgeCollector from "./PgeCollector.ts"
-export * as PgeSandbox from "./PgeSandbox.ts"

@@ -1,13 +1,14 @@
 /** PG&E behaviours beyond the shared suite: the Connect cases every Green Button adapter shares, notifications, test mode. */
 import type { Collector } from "@meterbridge/core"
-import { notificationHandler } from "@meterbridge/greenbutton/connect/Notification"
-import { playCustomer } from "@meterbridge/greenbutton/sandbox/Customer"
-import { connectCases, useConnectSandbox } from "@meterbridge/greenbutton/testing/ConnectCases"
+import { Notification } from "@meterbridge/greenbutton"
+import { Customer } from "@meterbridge/greenbutton/sandbox"
+import { connectCases, useConnectSandbox } from "@meterbridge/greenbutton/testing"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 import { Effect } from "effect"
 import { Hono } from "hono"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { PgeCollector, PgeSandbox } from "../src/index.ts"
+import { PgeCollector } from "../src/index.ts"
+import { PgeSandbox } from "../src/sandbox.ts"
 
 const context: Collector.AuthorizeContext = { accountUid: "a", callbackUrl: "http://127.0.0.1:9/api/oauth/callback", registration: "live" }
 
@@ -16,7 +17,7 @@ describe("PG&E Share My Data", () => {
   let receiver: Served
   // Registered before the sandbox's own hook, so the receiver is listening when the sandbox is made.
   beforeAll(async () => {
-    receiver = await serve(notificationHandler((uris) => notified.push(uris)))
+    receiver = await serve(Notification.notificationHandler((uris) => notified.push(uris)))
   })
   afterAll(async () => {
     await receiver.close()
@@ -66,7 +67,7 @@ describe("PG&E Share My Data", () => {
       const pending = await Effect.runPromise(test.authorize({}, context))
       if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
       expect(pending.url!.startsWith(`${host.url}/sandbox/pge/oauth/authorize?`)).toBe(true)
-      const auth = await Effect.runPromise(test.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
+      const auth = await Effect.runPromise(test.resumeAuthorization!(pending.grant, await Customer.playCustomer(pending.url!)))
       if (auth._tag !== "Authorized") throw new Error("expected Authorized")
       const services = await Effect.runPromise(test.listServices(auth.grant))
       expect(services.map((s) => s.utility_service_id)).toEqual(["3000000001", "3000000002"])

@@ -5,8 +5,7 @@
  */
 import type { Collector, CollectorError } from "@meterbridge/core"
 import { serve } from "@hono/node-server"
-import { playCustomer } from "@meterbridge/greenbutton/sandbox/Customer"
-import * as Expected from "@meterbridge/greenbutton/sandbox/Expected"
+import { Customer, Expected } from "@meterbridge/greenbutton/sandbox"
 import { Effect, Exit, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -16,7 +15,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Agent, fetch as undiciFetch } from "undici"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { PgeCollector, PgeSandbox } from "../src/index.ts"
+import { PgeCollector } from "../src/index.ts"
+import { PgeSandbox } from "../src/sandbox.ts"
 
 const hasOpenssl = (() => {
   try {
@@ -88,7 +88,7 @@ describe.skipIf(!hasOpenssl)("PG&E over mutual TLS", () => {
     const collector = collectorWith({ cert: pem("client.crt"), key: pem("client.key"), ca: pem("ca.crt") })
     const pending = await Effect.runPromise(collector.authorize({}, context))
     if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
-    const query = await playCustomer(pending.url!, { fetch: browser })
+    const query = await Customer.playCustomer(pending.url!, { fetch: browser })
     const auth = await Effect.runPromise(collector.resumeAuthorization!(pending.grant, query))
     if (auth._tag !== "Authorized") throw new Error("expected Authorized")
     const services = await Effect.runPromise(collector.listServices(auth.grant))
@@ -103,7 +103,7 @@ describe.skipIf(!hasOpenssl)("PG&E over mutual TLS", () => {
     const rogue = collectorWith({ cert: pem("rogue.crt"), key: pem("rogue.key"), ca: pem("ca.crt") })
     const pending = await Effect.runPromise(rogue.authorize({}, context))
     if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
-    const query = await playCustomer(pending.url!, { fetch: browser })
+    const query = await Customer.playCustomer(pending.url!, { fetch: browser })
     const error = await failure(rogue.resumeAuthorization!(pending.grant, query))
     expect(error.reason).toBe("UtilityUnavailable")
     expect(error.message).toContain("could not reach")

@@ -4,14 +4,7 @@
  * each daily IntervalBlock, which the shared collector drops (one reading per flow and start).
  */
 import type { Collector } from "@meterbridge/core"
-import {
-  accessOptions,
-  type ConnectOptions,
-  type ConnectProfile,
-  type Endpoints,
-  makeConnectCollector
-} from "@meterbridge/greenbutton/connect/ConnectCollector"
-import * as Scope from "@meterbridge/greenbutton/connect/Scope"
+import { ConnectCollector, Scope } from "@meterbridge/greenbutton"
 
 export const UTILITY = "SCE"
 
@@ -19,7 +12,7 @@ export const UTILITY = "SCE"
  * SCE's ESPI resource base as its Green Button clients use it; the OAuth paths follow the OpenESPI Data Custodian
  * routes under the same host. Confirm them against SCE's registration material and override with `endpoints`.
  */
-export const PRODUCTION_ENDPOINTS: Endpoints = {
+export const PRODUCTION_ENDPOINTS: ConnectCollector.Endpoints = {
   authorizationUrl: "https://energydatashare.sce.com/DataCustodian/oauth/authorize",
   tokenUrl: "https://energydatashare.sce.com/DataCustodian/oauth/token",
   resourceBaseUrl: "https://energydatashare.sce.com/DataCustodian/espi/1_1/resource"
@@ -37,7 +30,7 @@ export const info: Collector.CollectorInfo = {
   name: "Southern California Edison (SCE)",
   allows: ["owner", "3rdparty"],
   login: "green_button_connect",
-  options: accessOptions(UTILITY),
+  options: ConnectCollector.accessOptions(UTILITY),
   timeZone: "America/Los_Angeles",
   capabilities: { bills: true, intervals: true },
   historyDays: 730
@@ -46,7 +39,7 @@ export const info: Collector.CollectorInfo = {
 /** SCE service account numbers (`3-049-1234-56`) are the UsagePoint ids. */
 export const serviceId = (usagePoint: { readonly id: string }): string => usagePoint.id
 
-export const profile = (overrides: { readonly scope?: string; readonly endpoints?: Endpoints } = {}): ConnectProfile => ({
+export const profile = (overrides: { readonly scope?: string; readonly endpoints?: ConnectCollector.Endpoints } = {}): ConnectCollector.ConnectProfile => ({
   info,
   endpoints: overrides.endpoints ?? PRODUCTION_ENDPOINTS,
   scope: overrides.scope ?? DEFAULT_SCOPE,
@@ -54,9 +47,9 @@ export const profile = (overrides: { readonly scope?: string; readonly endpoints
   source: "sce_green_button_connect"
 })
 
-export interface SceOptions extends ConnectOptions {
+export interface SceOptions extends ConnectCollector.ConnectOptions {
   readonly scope?: string
-  readonly endpoints?: Endpoints
+  readonly endpoints?: ConnectCollector.Endpoints
 }
 
-export const make = (options: SceOptions): Collector.Collector => makeConnectCollector(profile(options), options)
+export const make = (options: SceOptions): Collector.Collector => ConnectCollector.makeConnectCollector(profile(options), options)

@@ -2,20 +2,15 @@
  * An SCE sandbox: the Data Custodian with SCE's shapes: service account numbers as UsagePoint ids, and every daily
  * IntervalBlock carrying one reading past its end (the next day's first), as SCE's own files do.
  */
-import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
-import {
-  type DataCustodian,
-  type DataCustodianOptions,
-  makeDataCustodian
-} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { DataCustodian, Dataset } from "@meterbridge/greenbutton/sandbox"
 import { info, UTILITY } from "./SceCollector.ts"
 
 export const SANDBOX_CLIENT_ID = "meterbridge-sce-sandbox"
 export const SANDBOX_CLIENT_SECRET = "sce-sandbox-secret"
 
 /** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
-export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
-  generate({
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<Dataset.SandboxCustomer> =>
+  Dataset.generate({
     ...range,
     seed: 22,
     ids: {
@@ -24,8 +19,8 @@ export const dataset = (range: { readonly from?: string; readonly days?: number 
     }
   })
 
-export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
-  makeDataCustodian({
+export const makeSandbox = (options: Partial<DataCustodian.DataCustodianOptions> = {}): DataCustodian.DataCustodian =>
+  DataCustodian.makeDataCustodian({
     utility: UTILITY,
     utilityName: info.name,
     clientId: SANDBOX_CLIENT_ID,

@@ -1,2 +1,1 @@
 export * as SceCollector from "./SceCollector.ts"
-export * as SceSandbox from "./SceSandbox.ts"

@@ -1,9 +1,10 @@
 /** SCE behaviours beyond the shared suite: the Connect cases every Green Button adapter shares, and SCE's quirks. */
-import * as Expected from "@meterbridge/greenbutton/sandbox/Expected"
-import { connectCases, collect, useConnectSandbox, us } from "@meterbridge/greenbutton/testing/ConnectCases"
+import { Expected } from "@meterbridge/greenbutton/sandbox"
+import { connectCases, collect, useConnectSandbox, us } from "@meterbridge/greenbutton/testing"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { SceCollector, SceSandbox } from "../src/index.ts"
+import { SceCollector } from "../src/index.ts"
+import { SceSandbox } from "../src/sandbox.ts"
 
 describe("SCE Green Button Connect", () => {
   const h = useConnectSandbox({

@@ -4,16 +4,7 @@
  * (`customerAgreement`) and the meter (`name`), and the UsagePoint id itself is opaque.
  */
 import type { Collector } from "@meterbridge/core"
-import {
-  accessOptions,
-  type ConnectOptions,
-  type ConnectProfile,
-  type Endpoints,
-  makeConnectCollector,
-  sandboxEndpoints
-} from "@meterbridge/greenbutton/connect/ConnectCollector"
-import * as Scope from "@meterbridge/greenbutton/connect/Scope"
-import type { UsagePointInfo } from "@meterbridge/greenbutton/connect/UsagePoints"
+import { ConnectCollector, Scope, type UsagePoints } from "@meterbridge/greenbutton"
 
 export const UTILITY = "SDG&E"
 
@@ -29,21 +20,21 @@ export const info: Collector.CollectorInfo = {
   name: "San Diego Gas & Electric (SDG&E)",
   allows: ["owner", "3rdparty"],
   login: "green_button_connect",
-  options: accessOptions(UTILITY),
+  options: ConnectCollector.accessOptions(UTILITY),
   timeZone: "America/Los_Angeles",
   capabilities: { bills: true, intervals: true },
   historyDays: 730
 }
 
 /** `{account}-{meter}`; the UsagePoint id when the feed names neither. */
-export const serviceId = (usagePoint: UsagePointInfo): string => {
+export const serviceId = (usagePoint: UsagePoints.UsagePointInfo): string => {
   const account = usagePoint.deliveryPoint.customerAgreement
   const meter = usagePoint.deliveryPoint.name
   return account && meter ? `${account}-${meter}` : account ?? usagePoint.id
 }
 
 /** SDG&E's Green Button Connect endpoints are issued with the developer application and not published. */
-export const profile = (overrides: { readonly scope?: string; readonly endpoints: Endpoints }): ConnectProfile => ({
+export const profile = (overrides: { readonly scope?: string; readonly endpoints: ConnectCollector.Endpoints }): ConnectCollector.ConnectProfile => ({
   info,
   endpoints: overrides.endpoints,
   scope: overrides.scope ?? DEFAULT_SCOPE,
@@ -51,10 +42,10 @@ export const profile = (overrides: { readonly scope?: string; readonly endpoints
   source: "sdge_green_button_connect"
 })
 
-export interface SdgeOptions extends ConnectOptions {
+export interface SdgeOptions extends ConnectCollector.ConnectOptions {
   readonly scope?: string
   /** Required in production: the endpoints SDG&E gives a registered third party. */
-  readonly endpoints?: Endpoints
+  readonly endpoints?: ConnectCollector.Endpoints
 }
 
 export class MissingEndpoints extends Error {
@@ -62,11 +53,11 @@ export class MissingEndpoints extends Error {
 }
 
 export const make = (options: SdgeOptions): Collector.Collector => {
-  const endpoints = options.endpoints ?? (options.baseUrl === undefined ? undefined : sandboxEndpoints(options.baseUrl))
+  const endpoints = options.endpoints ?? (options.baseUrl === undefined ? undefined : ConnectCollector.sandboxEndpoints(options.baseUrl))
   if (endpoints === undefined) {
     throw new MissingEndpoints(
       "SDG&E does not publish its Green Button Connect endpoints: configure endpoints (authorizationUrl, tokenUrl, resourceBaseUrl) from your SDG&E registration"
     )
   }
-  return makeConnectCollector(profile({ endpoints, ...(options.scope === undefined ? {} : { scope: options.scope }) }), options)
+  return ConnectCollector.makeConnectCollector(profile({ endpoints, ...(options.scope === undefined ? {} : { scope: options.scope }) }), options)
 }

@@ -2,20 +2,15 @@
  * An SDG&E sandbox: the Data Custodian with opaque UsagePoint ids, so services are found by `{account}-{meter}` from
  * each UsagePoint's ServiceDeliveryPoint.
  */
-import { generate, type SandboxCustomer } from "@meterbridge/greenbutton/sandbox/Dataset"
-import {
-  type DataCustodian,
-  type DataCustodianOptions,
-  makeDataCustodian
-} from "@meterbridge/greenbutton/sandbox/DataCustodian"
+import { DataCustodian, Dataset } from "@meterbridge/greenbutton/sandbox"
 import { info, UTILITY } from "./SdgeCollector.ts"
 
 export const SANDBOX_CLIENT_ID = "meterbridge-sdge-sandbox"
 export const SANDBOX_CLIENT_SECRET = "sdge-sandbox-secret"
 
 /** `range` moves the data in time (e.g. to end today, for a server in test mode); the default is fixed for tests. */
-export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<SandboxCustomer> =>
-  generate({
+export const dataset = (range: { readonly from?: string; readonly days?: number } = {}): ReadonlyArray<Dataset.SandboxCustomer> =>
+  Dataset.generate({
     ...range,
     seed: 33,
     ids: {
@@ -24,8 +19,8 @@ export const dataset = (range: { readonly from?: string; readonly days?: number 
     }
   })
 
-export const makeSandbox = (options: Partial<DataCustodianOptions> = {}): DataCustodian =>
-  makeDataCustodian({
+export const makeSandbox = (options: Partial<DataCustodian.DataCustodianOptions> = {}): DataCustodian.DataCustodian =>
+  DataCustodian.makeDataCustodian({
     utility: UTILITY,
     utilityName: info.name,
     clientId: SANDBOX_CLIENT_ID,

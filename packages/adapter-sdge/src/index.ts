@@ -1,2 +1,1 @@
 export * as SdgeCollector from "./SdgeCollector.ts"
-export * as SdgeSandbox from "./SdgeSandbox.ts"

@@ -1,8 +1,9 @@
 /** SDG&E behaviours beyond the shared suite: the Connect cases every Green Button adapter shares, and SDG&E's quirks. */
-import { connectCases, useConnectSandbox } from "@meterbridge/greenbutton/testing/ConnectCases"
+import { connectCases, useConnectSandbox } from "@meterbridge/greenbutton/testing"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { SdgeCollector, SdgeSandbox } from "../src/index.ts"
+import { SdgeCollector } from "../src/index.ts"
+import { SdgeSandbox } from "../src/sandbox.ts"
 
 describe("SDG&E Green Button Connect", () => {
   const h = useConnectSandbox({

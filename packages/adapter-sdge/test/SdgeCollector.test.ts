@@ -1,6 +1,7 @@
-import { suiteHarness } from "@meterbridge/greenbutton/testing/ConnectCases"
+import { suiteHarness } from "@meterbridge/greenbutton/testing"
 import * as CollectorSuite from "@meterbridge/testkit/collector"
-import { SdgeCollector, SdgeSandbox } from "../src/index.ts"
+import { SdgeCollector } from "../src/index.ts"
+import { SdgeSandbox } from "../src/sandbox.ts"
 
 /** Spring 2024 across the DST change, longer than one 31-day request slice. */
 export const window = { start: Date.UTC(2024, 2, 1) * 1000, end: Date.UTC(2024, 3, 15) * 1000 }

@@ -3,16 +3,16 @@
  * The Collector is built on it; daily reads and on-demand reads are exported
  * for callers that want them (a "read my meter now" button, a daily check).
  */
-import { CollectorError } from "@meterbridge/core"
+import { CollectorError, LocalTime } from "@meterbridge/core"
 import { Duration, Effect, Schema } from "effect"
 import { errorCodeOf, interpret } from "./internal/Errors.ts"
 import { post, type TlsOptions, type Transport } from "./internal/Http.ts"
-import { parseSmtDate, startOfDay, type LocalDate } from "./internal/LocalTime.ts"
+import { CENTRAL, parseSmtDate } from "./internal/SmtDates.ts"
 import { type EnergyDataEntry, type QuarterHour, qualityOf, quarterHoursOfDay, flowOf, SmtWireError } from "./internal/ReadData.ts"
 import * as Requests from "./internal/Requests.ts"
 import * as Wire from "./internal/Wire.ts"
 
-export const TIME_ZONE = "America/Chicago"
+export const TIME_ZONE = CENTRAL.name
 
 export interface SmtClientOptions {
   /** `https://services.smartmetertexas.net` in production, the sandbox's URL in development. */
@@ -45,15 +45,15 @@ export interface Customer {
 }
 
 export interface DailyRead {
-  readonly date: LocalDate
+  readonly date: LocalTime.LocalDate
   readonly flow: "delivered" | "received"
   readonly kWh: number
   readonly quality: "actual" | "estimated"
 }
 
 export interface BillingRead {
-  readonly startDate: LocalDate
-  readonly endDate: LocalDate
+  readonly startDate: LocalTime.LocalDate
+  readonly endDate: LocalTime.LocalDate
   readonly kWh: number | null
 }
 
@@ -116,7 +116,7 @@ const number = (s: string | null | undefined, what: string): number | null => {
   return n
 }
 
-const date = (s: string, what: string): LocalDate => {
+const date = (s: string, what: string): LocalTime.LocalDate => {
   const d = parseSmtDate(s)
   if (!d) throw new SmtWireError(`SMT sent an unreadable ${what} "${s}" (expected MM/DD/YYYY)`)
   return d
@@ -125,7 +125,7 @@ const date = (s: string, what: string): LocalDate => {
 /** Midnight starting an `MM/DD/YYYY` day in SMT's zone, as epoch ms; undefined when absent or unreadable. */
 export const smtDateToMs = (s: string | null | undefined): number | undefined => {
   const d = s ? parseSmtDate(s) : undefined
-  return d ? startOfDay(TIME_ZONE, d) : undefined
+  return d ? LocalTime.startOfDay(CENTRAL, d) : undefined
 }
 
 export const make = (options: SmtClientOptions): SmtClient => {
@@ -199,7 +199,7 @@ export const make = (options: SmtClientOptions): SmtClient => {
     call("/15minintervalreads/", Requests.readBody(who, [esiid], range), "the 15-minute reads request").pipe(
       Effect.flatMap((json) => decodeIntervals(json ?? { energyData: [] })),
       Effect.flatMap((r) =>
-        wire(() => r.energyData.flatMap((entry: EnergyDataEntry) => quarterHoursOfDay(entry, TIME_ZONE)))
+        wire(() => r.energyData.flatMap((entry: EnergyDataEntry) => quarterHoursOfDay(entry, CENTRAL)))
       )
     )
 

@@ -4,9 +4,9 @@
  * the agreement lasts 12 months. Data comes from SMT's official API in
  * America/Chicago days, which this adapter turns into UTC intervals.
  */
-import { type Collector, CollectorError, type Service, Timestamp } from "@meterbridge/core"
+import { type Collector, CollectorError, LocalTime, type Service, Timestamp } from "@meterbridge/core"
 import { Effect, Stream } from "effect"
-import { compareDates, dateAt, startOfDay } from "./internal/LocalTime.ts"
+import { CENTRAL } from "./internal/SmtDates.ts"
 import * as Requests from "./internal/Requests.ts"
 import * as SmtClient from "./SmtClient.ts"
 import type { AgreementStatus } from "./internal/Wire.ts"
@@ -195,9 +195,9 @@ export const make = (options: SmtCollectorOptions) => {
   /** The local days SMT must be asked about for a UTC window. */
   const daysOf = (window: Collector.DateWindow): Requests.DateRange | undefined => {
     if (window.end <= window.start) return undefined
-    const first = dateAt(info.timeZone, Timestamp.toMillis(window.start))
-    const last = dateAt(info.timeZone, Timestamp.toMillis(window.end - 1))
-    return compareDates(first, last) <= 0 ? { first, last } : undefined
+    const first = LocalTime.dateAt(CENTRAL, Timestamp.toMillis(window.start))
+    const last = LocalTime.dateAt(CENTRAL, Timestamp.toMillis(window.end - 1))
+    return LocalTime.compareDates(first, last) <= 0 ? { first, last } : undefined
   }
 
   const collectIntervals = (raw: Collector.Grant, service: ServiceRef, window: Collector.DateWindow) =>
@@ -236,8 +236,8 @@ export const make = (options: SmtCollectorOptions) => {
         Stream.mapEffect((r) => client.monthlyBillingReads(service.utility_service_id, r)),
         Stream.flatMap((reads) =>
           Stream.fromIterable(reads.flatMap((b): Array<Collector.CollectedBill> => {
-            const start = Timestamp.fromMillis(startOfDay(info.timeZone, b.startDate))
-            const end = Timestamp.fromMillis(startOfDay(info.timeZone, b.endDate))
+            const start = Timestamp.fromMillis(LocalTime.startOfDay(CENTRAL, b.startDate))
+            const end = Timestamp.fromMillis(LocalTime.startOfDay(CENTRAL, b.endDate))
             const key = `${start}/${end}`
             // Adjacent requests both return a bill that straddles their boundary.
             if (end <= window.start || start >= window.end || seen.has(key)) return []

@@ -6,10 +6,10 @@
  * with no kWh, and the fall-back hour's repeated times (first CDT, then CST).
  */
 import type { Collector } from "@meterbridge/core"
-import { Timestamp } from "@meterbridge/core"
+import { LocalTime, Timestamp } from "@meterbridge/core"
 import { parse } from "csv-parse/sync"
 import { Effect, Schema } from "effect"
-import { localToUtc, parseSmtDate } from "./internal/LocalTime.ts"
+import { CENTRAL, parseSmtDate } from "./internal/SmtDates.ts"
 import { qualityOf } from "./internal/ReadData.ts"
 import { TIME_ZONE } from "./SmtClient.ts"
 
@@ -103,7 +103,7 @@ const parseRows = (text: string): Array<Collector.CollectedInterval> => {
     const key = `${esiid}/${cell("USAGE_DATE")}/${flow}/${startMinute}`
     const repeat = seenStarts.has(key)
     seenStarts.add(key)
-    const startMs = localToUtc(TIME_ZONE, date, startMinute, repeat ? "later" : "earlier")
+    const startMs = LocalTime.localToUtc(CENTRAL, date, startMinute, repeat ? "later" : "earlier")
     if (startMs === undefined) {
       throw bad(`${cell("USAGE_START_TIME")} does not exist on ${cell("USAGE_DATE")} in ${TIME_ZONE} (clocks spring forward), yet it has a reading`)
     }

@@ -8,24 +8,14 @@
  * Wire shapes follow public SMT client code; where SMT's guide is not public
  * (agreement status, meter info, billing fields) they are plausible, not verified.
  */
+import { LocalTime } from "@meterbridge/core"
 import { Hono } from "hono"
 import type { Context } from "hono"
-import {
-  compareDates,
-  dateAt,
-  datesBetween,
-  formatSmtDate,
-  type LocalDate,
-  parseSmtDate,
-  QUARTER_HOUR_MS,
-  quarterHoursIn
-} from "./internal/LocalTime.ts"
+import { CENTRAL, formatSmtDate, parseSmtDate, QUARTER_HOUR_MS, quarterHoursIn } from "./internal/SmtDates.ts"
 import { type DatasetOptions, makeDataset, type SandboxMeter } from "./internal/SandboxDataset.ts"
 import type { Reading } from "./internal/ReadData.ts"
 
 export type { SandboxMeter } from "./internal/SandboxDataset.ts"
-
-const TIME_ZONE = "America/Chicago"
 
 /** The meters every sandbox knows unless told otherwise. */
 export const DEFAULT_METERS: ReadonlyArray<SandboxMeter> = [
@@ -45,8 +35,8 @@ export interface SandboxOptions {
   readonly duns?: string
   readonly meters?: ReadonlyArray<SandboxMeter>
   /** First and last local day with reads (default 2023-01-01 to 2024-12-31: SMT keeps 24 months). */
-  readonly firstDate?: LocalDate
-  readonly lastDate?: LocalDate
+  readonly firstDate?: LocalTime.LocalDate
+  readonly lastDate?: LocalTime.LocalDate
   readonly billingReadDay?: number
   /** Days of 15-minute reads one request may cover for one ESIID (SMT: 365). */
   readonly maxIntervalDays?: number
@@ -73,8 +63,8 @@ export interface SandboxAgreement {
   readonly rep: string
   readonly email: string
   status: AgreementStatus
-  startDate: LocalDate | null
-  endDate: LocalDate | null
+  startDate: LocalTime.LocalDate | null
+  endDate: LocalTime.LocalDate | null
 }
 
 /** The email SMT would send: the links stand in for the customer's clicks. */
@@ -108,7 +98,7 @@ const randomId = (prefix: string) => {
 
 const DAY_MS = 86_400_000
 /** Days from `first` to `last` inclusive, counted without listing them (a range can span millennia). */
-const dayCount = (first: LocalDate, last: LocalDate) =>
+const dayCount = (first: LocalTime.LocalDate, last: LocalTime.LocalDate) =>
   Math.round((Date.UTC(last.year, last.month - 1, last.day) - Date.UTC(first.year, first.month - 1, first.day)) / DAY_MS) + 1
 
 const smtError = (code: string, message: string) => ({ data: { errorCode: code, errorMessage: message } })
@@ -118,7 +108,7 @@ const OUTAGE_PAGE = `<!DOCTYPE html>
 <html><head><title>Smart Meter Texas - Maintenance</title></head>
 <body><h1>Smart Meter Texas is currently unavailable</h1><p>We are performing scheduled maintenance. Please try again later.</p></body></html>`
 
-const plusMonths = (d: LocalDate, months: number): LocalDate => {
+const plusMonths = (d: LocalTime.LocalDate, months: number): LocalTime.LocalDate => {
   const t = new Date(Date.UTC(d.year, d.month - 1 + months, d.day))
   return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() }
 }
@@ -161,9 +151,9 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
   }
 
   const store = new Map<string, SandboxAgreement>()
-  const today = () => dateAt(TIME_ZONE, now().getTime())
+  const today = () => LocalTime.dateAt(CENTRAL, now().getTime())
   const refresh = (a: SandboxAgreement) => {
-    if (a.status === "ACTIVE" && a.endDate && compareDates(today(), a.endDate) > 0) a.status = "EXPIRED"
+    if (a.status === "ACTIVE" && a.endDate && LocalTime.compareDates(today(), a.endDate) > 0) a.status = "EXPIRED"
     return a
   }
   const activate = (a: SandboxAgreement) => {
@@ -301,11 +291,11 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     const first = typeof b.startDate === "string" ? parseSmtDate(b.startDate) : undefined
     const last = typeof b.endDate === "string" ? parseSmtDate(b.endDate) : undefined
     if (!first || !last) return c.json(smtError("400", "startDate and endDate must be MM/DD/YYYY."), 400)
-    if (compareDates(first, last) > 0) return c.json(smtError("400", "startDate is after endDate."), 400)
+    if (LocalTime.compareDates(first, last) > 0) return c.json(smtError("400", "startDate is after endDate."), 400)
     if (dayCount(first, last) > maxDays) {
       return c.json(smtError("400", `Request size exceeds the ad hoc maximum of ${maxDays} days for one ESIID.`), 400)
     }
-    const days = datesBetween(first, last)
+    const days = LocalTime.datesBetween(first, last)
     const esiid = esiids[0] as string
     if (!agreements.activeFor(esiid)) return c.json(smtError("2", `No active agreement found for ESIID ${esiid}.`), 200)
     return { esiid, first, last, days }
@@ -321,7 +311,7 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     for (const date of r.days) {
       const reads = dataset.day(r.esiid, date)
       if (!reads) continue
-      const revised = formatSmtDate(dateAt(TIME_ZONE, reads.startMs + quarterHoursIn(TIME_ZONE, date) * QUARTER_HOUR_MS))
+      const revised = formatSmtDate(LocalTime.dateAt(CENTRAL, reads.startMs + quarterHoursIn(CENTRAL, date) * QUARTER_HOUR_MS))
       // SMT's stray empty entries: every seventh day of a month ends in a spare comma.
       const stray = date.day % 7 === 0 ? "," : ""
       energyData.push({ DT: formatSmtDate(date), RevTS: `${revised} 07:45:00`, RT: "C", RD: encodeRd(reads.delivered) + stray })
@@ -361,7 +351,7 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     if (!bills) billCache.set(r.esiid, bills = dataset.bills(r.esiid))
     // A cycle belongs to the request when its usage days touch the requested days.
     const billingData = bills
-      .filter((p) => compareDates(p.endDate, r.first) > 0 && compareDates(p.startDate, r.last) <= 0)
+      .filter((p) => LocalTime.compareDates(p.endDate, r.first) > 0 && LocalTime.compareDates(p.startDate, r.last) <= 0)
       .map((p) => {
         const kWh = String(p.kWh)
         return { startDate: formatSmtDate(p.startDate), endDate: formatSmtDate(p.endDate), actl_kwh_usg: kWh, mtrd_kwh_usg: kWh, blld_kwh_usg: kWh }
@@ -483,14 +473,14 @@ export const makeSandbox = (options: SandboxOptions = {}) => {
     const last = dataset.day(request.esiid, dataset.lastDate)
     const usage = Math.round((last?.delivered ?? []).reduce((s, r) => s + r.kWh, 0) * 1000) / 1000
     const at = new Date(request.requestedAt + odrDelayMs)
-    const clock = new Intl.DateTimeFormat("en-US", { timeZone: TIME_ZONE, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" })
+    const clock = new Intl.DateTimeFormat("en-US", { timeZone: CENTRAL.name, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" })
       .format(at)
     return respond(c, b, {
       data: {
         odrstatus: "COMPLETED",
         odrread: String(Math.round((10_000 + usage) * 1000) / 1000),
         odrusage: String(usage),
-        odrdate: `${formatSmtDate(dateAt(TIME_ZONE, at.getTime()))} ${clock}`,
+        odrdate: `${formatSmtDate(LocalTime.dateAt(CENTRAL, at.getTime()))} ${clock}`,
         responseMessage: "SUCCESS"
       }
     })

@@ -10,15 +10,18 @@
  */
 import { Clock, Effect, Schema, Stream } from "effect"
 import type { AuthType } from "./Account.ts"
-import type { Access, Authorization, Collector, DateWindow, Grant } from "./Collector.ts"
+import * as Billing from "./Billing.ts"
+import type { Access, Authorization, Collector, CollectorInfo, DateWindow, Grant } from "./Collector.ts"
 import { CollectorError } from "./CollectorError.ts"
 import { Collectors } from "./Collectors.ts"
+import * as Events from "./Events.ts"
 import { newUid } from "./Ids.ts"
+import { InvalidInput } from "./InvalidInput.ts"
 import type { Log, LogType } from "./Log.ts"
 import { Quotas, QuotaExceeded } from "./Quotas.ts"
-import { Store } from "./Store.ts"
+import { atomically, Store } from "./Store.ts"
 import type { AccountRecord, Job, ServiceRecord, StoreError } from "./Store.ts"
-import { fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
+import { format, fromMillis, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
 import { Vault, type VaultError } from "./Vault.ts"
 
 export class UnknownUtility extends Schema.TaggedError<UnknownUtility>()("UnknownUtility", {
@@ -30,7 +33,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }) {}
 
-export type CollectionError = CollectorError | UnknownUtility | NotFound | StoreError | VaultError
+export type CollectionError = CollectorError | UnknownUtility | NotFound | InvalidInput | StoreError | VaultError | Billing.PaymentRequired
 type Env = Store | Collectors | Vault
 
 /** How long an authorization lasts when the utility does not say. */
@@ -157,6 +160,12 @@ export interface AccountOrigin {
   readonly returnTo?: string
 }
 
+/** The one rule on `auth_type`: the utility must allow it. */
+export const authTypeProblem = (info: CollectorInfo, authType: AuthType): InvalidInput | undefined =>
+  info.allows.includes(authType)
+    ? undefined
+    : new InvalidInput({ field: "auth_type", message: `${info.utility} accepts auth_type ${info.allows.map((a) => `"${a}"`).join(" or ")}.` })
+
 export interface AddAccountInput {
   readonly user_uid: string
   readonly utility: string
@@ -181,13 +190,11 @@ export const addAccount = Effect.fn("Collection.addAccount")(function*(input: Ad
       message: `This user already holds ${held} authorizations, the most this server allows (${maxAuthorizationsPerUser}); revoke or delete some first.`
     })
   }
+  // v1's add collects at once, so it needs credit; a form's authorization collects only once asked (and is billed then).
+  if (input.origin === undefined) yield* Billing.requireBalance(input.user_uid, [{ utility: input.utility, is_test: false }])
   const collector = yield* collectorForAccount({ utility: input.utility, is_test: input.origin?.is_test ?? false })
-  if (!collector.info.allows.includes(input.auth_type)) {
-    return yield* new CollectorError({
-      reason: "InvalidAccess",
-      message: `${input.utility} accepts auth_type ${collector.info.allows.map((a) => `"${a}"`).join(" or ")}`
-    })
-  }
+  const refused = authTypeProblem(collector.info, input.auth_type)
+  if (refused) return yield* refused
   const registration = yield* registrationFor(collector, input.user_uid)
   const uid = newUid()
   const outcome = yield* collector.authorize(input.access, { accountUid: uid, callbackUrl: input.callbackUrl, registration }).pipe(
@@ -222,9 +229,13 @@ export const addAccount = Effect.fn("Collection.addAccount")(function*(input: Ad
     declined: null,
     revoked: null
   }
-  const store = yield* Store
-  yield* store.createAccount(account)
-  yield* scheduleAfterAuthorization(uid, state.next, 0)
+  yield* atomically((tx) =>
+    Effect.gen(function*() {
+      yield* tx.createAccount(account)
+      yield* Events.recordOne(Events.forAccount("authorization_created", account, created))
+      yield* scheduleAfterAuthorization(uid, state.next, 0)
+    })
+  )
   return account
 })
 
@@ -264,7 +275,6 @@ export const completeAuthorization = Effect.fn("Collection.completeAuthorization
 
 const resume = (account: AccountRecord, params: Readonly<Record<string, string>> | undefined) =>
   Effect.gen(function*() {
-    const store = yield* Store
     const collector = yield* collectorForAccount(account)
     const sealed = yield* unseal(account)
     if (!collector.resumeAuthorization || !sealed.grant) {
@@ -285,8 +295,13 @@ const resume = (account: AccountRecord, params: Readonly<Record<string, string>>
         : { auth_expires: state.expires }),
       ...(declined && account.declined === null ? { declined: yield* now } : {})
     }
-    yield* store.updateAccount(account.uid, updated)
-    yield* scheduleAfterAuthorization(account.uid, state.next, 0)
+    yield* atomically((tx) =>
+      Effect.gen(function*() {
+        yield* tx.updateAccount(account.uid, updated)
+        if (updated.declined != null) yield* Events.recordOne(Events.forAccount("authorization_declined", account, updated.declined))
+        yield* scheduleAfterAuthorization(account.uid, state.next, 0)
+      })
+    )
     return { ...account, ...updated }
   })
 
@@ -304,10 +319,10 @@ export const modifyAccount = Effect.fn("Collection.modifyAccount")(function*(uid
   const store = yield* Store
   const account = yield* store.getAccount(uid)
   if (!account) return yield* new NotFound({ message: `Account ${uid} not found` })
+  if (input.update_data !== false) yield* Billing.requireBalance(account.user_uid, [account])
   const collector = yield* collectorForAccount(account)
-  if (input.auth_type && !collector.info.allows.includes(input.auth_type)) {
-    return yield* new CollectorError({ reason: "InvalidAccess", message: `${account.utility} does not accept auth_type "${input.auth_type}"` })
-  }
+  const refused = input.auth_type === undefined ? undefined : authTypeProblem(collector.info, input.auth_type)
+  if (refused) return yield* refused
   let patch: Partial<AccountRecord> = {
     ...(input.auth_type ? { auth_type: input.auth_type } : {}),
     ...(input.auth !== undefined ? { auth: input.auth } : {})
@@ -352,16 +367,36 @@ export const modifyService = Effect.fn("Collection.modifyService")(function*(
   const service = yield* store.getService(uid)
   if (!service) return yield* new NotFound({ message: `Service ${uid} not found` })
   const t = yield* now
+  if (typeof input.active_until === "number") {
+    const account = yield* store.getAccount(service.account_uid)
+    if (account && account.auth_expires !== null && input.active_until > account.auth_expires) {
+      return yield* new InvalidInput({
+        field: "active_until",
+        message: `"active_until" cannot be after the account's authorization expires (${format(account.auth_expires)}).`
+      })
+    }
+  }
   const activeUntil = input.active_until === "now" ? t : input.active_until ?? service.active_until
-  if (input.active_until !== undefined) yield* store.updateService(uid, { active_until: activeUntil })
   const collect = input.update_data !== false && (input.active_until === "now" || (activeUntil !== null && activeUntil > t))
+  if (collect) yield* requireBalanceFor(service)
+  if (input.active_until !== undefined) yield* store.updateService(uid, { active_until: activeUntil })
   if (collect) yield* enqueue("service", uid)
   return collect
 })
 
 export const requestServiceData = Effect.fn("Collection.requestServiceData")(function*(uid: string) {
+  const store = yield* Store
+  const service = yield* store.getService(uid)
+  if (service) yield* requireBalanceFor(service)
   yield* enqueue("service", uid)
 })
+
+/** The billing check for a collection of one service. */
+const requireBalanceFor = (service: ServiceRecord) =>
+  Effect.gen(function*() {
+    const account = yield* loadAccount(service.account_uid)
+    yield* Billing.requireBalance(account.user_uid, [account])
+  })
 
 /** Deactivates the service and deletes its bills and intervals. */
 export const resetService = Effect.fn("Collection.resetService")(function*(uid: string) {
@@ -384,6 +419,7 @@ export const runJob = (job: Job): Effect.Effect<"done" | { retryAt: Micros }, St
     Effect.as("done" as const),
     Effect.catchTag("NotFound", () => Effect.succeed("done" as const)),
     Effect.catchTag("UnknownUtility", (e) => recordFailure(job, "error", e.message).pipe(Effect.as("done" as const))),
+    Effect.catchTag("PaymentRequired", (e) => recordFailure(job, "error", e.message).pipe(Effect.as("done" as const))),
     Effect.catchTag("CollectorError", (e) => onCollectorError(job, e))
   )
 
@@ -401,13 +437,28 @@ const onCollectorError = (job: Job, e: CollectorError) =>
     return "done" as const
   })
 
+/** A failure shows on the record; a final one ("error") also ends the update or historical collection with an event. */
 const recordFailure = (job: Job, type: LogType, message: string) =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const latest = yield* log(type, message)
-    if (job.kind === "account") yield* store.updateAccount(job.target_uid, { latest })
-    else yield* store.updateService(job.target_uid, { latest })
-  })
+  atomically((tx) =>
+    Effect.gen(function*() {
+      const latest = yield* log(type, message)
+      if (job.kind === "account") {
+        yield* tx.updateAccount(job.target_uid, { latest })
+        const account = yield* tx.getAccount(job.target_uid)
+        if (type === "error" && account) yield* Events.recordOne(Events.forAccount("authorization_update_finished_errored", account, latest.timestamp))
+      } else {
+        yield* tx.updateService(job.target_uid, { latest })
+        const service = yield* tx.getService(job.target_uid)
+        if (type === "error" && service && isHistorical(job, service)) {
+          yield* Events.recordOne(Events.forMeter("meter_historical_collection_finished_errored", service, latest.timestamp))
+        }
+      }
+    })
+  )
+
+/** A historical collection: asked for with a duration, or a meter's first. Its start and end are events. */
+const isHistorical = (job: Job, service: ServiceRecord) =>
+  typeof job.params["collection_months"] === "number" || service.last_collected === null
 
 const loadAccount = (uid: string) =>
   Effect.gen(function*() {
@@ -458,16 +509,21 @@ const collectAccount = (job: Job) =>
     const collector = yield* collectorForAccount(account)
     const grant = yield* ensureGrant(account, collector)
     if (!grant) return // still waiting for the customer; resume() rescheduled the poll
-    yield* store.updateAccount(account.uid, { latest: yield* log("pending", "Looking up services...") })
+    const started = yield* log("pending", "Looking up services...")
+    yield* atomically((tx) =>
+      tx.updateAccount(account.uid, { latest: started }).pipe(
+        Effect.andThen(Events.recordOne(Events.forAccount("authorization_update_started", account, started.timestamp)))
+      )
+    )
     const found = yield* collector.listServices(grant)
     const t = yield* now
     const stored: Array<ServiceRecord> = []
     for (const [i, details] of found.entries()) {
       yield* store.updateAccount(account.uid, { latest: yield* log("pending", `Parsing ${i + 1} of ${found.length} services...`) })
-      stored.push(
-        yield* store.upsertService({
+      const uid = newUid()
+      const upsert = (tx: typeof store) => tx.upsertService({
           ...details,
-          uid: newUid(),
+          uid,
           user_uid: account.user_uid,
           account_uid: account.uid,
           utility: account.utility,
@@ -480,9 +536,23 @@ const collectAccount = (job: Job) =>
           monitoring: collectsAtOnce(account) ? "daily" : "off",
           is_archived: false
         })
+      stored.push(
+        yield* atomically((tx) =>
+          Effect.gen(function*() {
+            const service = yield* upsert(tx)
+            // The upsert keeps an existing service's uid: a new uid means a new meter.
+            if (service.uid === uid) yield* Events.recordOne(Events.forMeter("meter_created", service, t))
+            return service
+          })
+        )
       )
     }
-    yield* store.updateAccount(account.uid, { latest: yield* log("updated", "Services refreshed") })
+    const refreshed = yield* log("updated", "Services refreshed")
+    yield* atomically((tx) =>
+      tx.updateAccount(account.uid, { latest: refreshed }).pipe(
+        Effect.andThen(Events.recordOne(Events.forAccount("authorization_update_finished_successful", account, refreshed.timestamp)))
+      )
+    )
     if (job.params["update_data"] !== false) {
       for (const s of stored) {
         if (!s.is_activated) continue
@@ -534,13 +604,24 @@ const collectService = (job: Job) =>
     if (!grant) {
       return yield* new CollectorError({ reason: "AuthorizationPending", message: "Waiting for the customer's authorization" })
     }
+    // A scheduled (monitoring) collection on an exhausted balance stops here; commands were refused before enqueueing.
+    yield* Billing.requireBalance(account.user_uid, [account])
     const t = yield* now
+    const historical = isHistorical(job, service)
     const months = typeof job.params["collection_months"] === "number" ? job.params["collection_months"] : undefined
     const historyStart = months === undefined ? t - collector.info.historyDays * MICROS_PER_DAY : monthsBefore(t, months)
     const history: DateWindow = { start: historyStart, end: t }
     const progress = (message: string) =>
       Effect.flatMap(log("pending", message), (latest) => store.updateService(service.uid, { latest }))
 
+    if (historical) {
+      const starting = yield* log("pending", "Starting historical collection...")
+      yield* atomically((tx) =>
+        tx.updateService(service.uid, { latest: starting }).pipe(
+          Effect.andThen(Events.recordOne(Events.forMeter("meter_historical_collection_started", service, starting.timestamp)))
+        )
+      )
+    }
     if (collector.info.capabilities.bills) {
       yield* progress("Downloading bills...")
       // Bills are few (one a month), so they are gathered to report "n/N" progress.
@@ -548,8 +629,13 @@ const collectService = (job: Job) =>
       for (let i = 0; i < bills.length; i += 12) {
         yield* progress(`Downloading bill ${Math.min(i + 12, bills.length)}/${bills.length}...`)
         const updated = yield* now
-        yield* store.upsertBills(
-          bills.slice(i, i + 12).map((b) => ({ ...b, service_uid: service.uid, utility: service.utility, updated }))
+        yield* atomically((tx) =>
+          Effect.gen(function*() {
+            const r = yield* tx.upsertBills(
+              bills.slice(i, i + 12).map((b) => ({ ...b, service_uid: service.uid, utility: service.utility, updated }))
+            )
+            if (r.inserted + r.changed > 0) yield* Events.recordOne(Events.forMeter("meter_bills_added", service, updated))
+          })
         )
       }
     }
@@ -562,12 +648,27 @@ const collectService = (job: Job) =>
         Stream.runForEach((batch) =>
           Effect.gen(function*() {
             const updated = yield* now
-            yield* store.upsertIntervals(batch.map((i) => ({ ...i, service_uid: service.uid, utility: service.utility, updated })))
+            yield* atomically((tx) =>
+              Effect.gen(function*() {
+                const r = yield* tx.upsertIntervals(batch.map((i) => ({ ...i, service_uid: service.uid, utility: service.utility, updated })))
+                if (r.inserted + r.changed > 0) yield* Events.recordOne(Events.forMeter("meter_intervals_added", service, updated))
+              })
+            )
             count += batch.length
             yield* progress(`Downloading intervals (${count} so far)...`)
           })
         )
       )
     }
-    yield* store.updateService(service.uid, { latest: yield* log("updated", "Data refreshed"), last_collected: t })
+    const refreshed = yield* log("updated", "Data refreshed")
+    yield* atomically((tx) =>
+      Effect.gen(function*() {
+        yield* tx.updateService(service.uid, { latest: refreshed, last_collected: t })
+        if (historical) {
+          yield* Events.recordOne(Events.forMeter("meter_historical_collection_finished_successful", service, refreshed.timestamp))
+        }
+        // Keyed by the job: a run repeated after a crash or a retry is charged once.
+        yield* Billing.chargeCollection(tx, account, service.uid, `collection:${job.id}`, refreshed.timestamp)
+      })
+    )
   })

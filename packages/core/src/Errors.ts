@@ -3,12 +3,14 @@
  * union to its own error format with an exhaustive switch, so a new failure
  * here is a compile error there rather than a 500.
  */
+import type { PaymentRequired } from "./Billing.ts"
 import type { NotFound, UnknownUtility } from "./Collection.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Conflict, StoreError } from "./Store.ts"
 import type { QuotaExceeded } from "./Quotas.ts"
 import type { VaultError } from "./Vault.ts"
-import type { ExpiredOrRevoked, InvalidInput, NotDeletable } from "./Workflow.ts"
+import type { InvalidInput } from "./InvalidInput.ts"
+import type { ExpiredOrRevoked, NotDeletable } from "./Workflow.ts"
 
 export type DomainError =
   | StoreError
@@ -21,6 +23,7 @@ export type DomainError =
   | NotDeletable
   | ExpiredOrRevoked
   | QuotaExceeded
+  | PaymentRequired
 
 /** For the `default` branch of an exhaustive switch over `DomainError["_tag"]`. */
 export const absurd = (value: never): never => {

@@ -3,8 +3,8 @@
  * SQLite, PostgreSQL) all pass `@meterbridge/testkit`'s Store suite.
  * Every method is one atomic unit: it completes or changes nothing.
  */
-import { Context, Schema } from "effect"
-import type { Effect, Stream } from "effect"
+import { Context, Effect, Schema } from "effect"
+import type { Stream } from "effect"
 import type { AuthType } from "./Account.ts"
 import type { CollectedBill, CollectedInterval } from "./Collector.ts"
 import type { Flow } from "./Interval.ts"
@@ -127,15 +127,16 @@ export interface ServiceRecord extends ServiceDetails {
   readonly is_archived: boolean
 }
 
-/** A service as the API shows it: the record joined with its account and its derived figures. */
-export interface ServiceView extends ServiceRecord {
-  readonly account_auth_type: AuthType
-  readonly account_auth: string
+/** What the Store derives from a service's bills and intervals, kept current by every write so reads never scan data. */
+export interface ServiceFigures {
   readonly bill_coverage: ReadonlyArray<readonly [Micros, Micros]>
   readonly bill_count: number
   readonly interval_coverage: ReadonlyArray<readonly [Micros, Micros]>
   readonly interval_count: number
 }
+
+/** A service with its derived figures: what `getService` and `listServices` answer. */
+export interface ServiceWithFigures extends ServiceRecord, ServiceFigures {}
 
 export interface BillRecord extends CollectedBill {
   readonly service_uid: string
@@ -168,6 +169,109 @@ export interface ClaimOptions {
 }
 
 export type RegistrationStatus = "pending" | "live"
+
+/** What happened, as UtilityAPI names it (see `Events.ts`). */
+export type EventType =
+  | "ping"
+  | "form_created"
+  | "authorization_created"
+  | "authorization_declined"
+  | "authorization_update_started"
+  | "authorization_update_finished_successful"
+  | "authorization_update_finished_errored"
+  | "authorization_revoked"
+  | "authorization_expired"
+  | "meter_created"
+  | "meter_bills_added"
+  | "meter_intervals_added"
+  | "meter_historical_collection_started"
+  | "meter_historical_collection_finished_successful"
+  | "meter_historical_collection_finished_errored"
+  | "webhook_disabled"
+
+/** An event as core records it; the Store fans it out to the user's webhook endpoints. */
+export interface EventInput {
+  readonly type: EventType
+  readonly user_uid: string
+  readonly ts: Micros
+  readonly authorization_uid?: string | null
+  readonly meter_uid?: string | null
+  readonly form_uid?: string | null
+  /** Only to this endpoint, whatever it subscribes to (a ping). */
+  readonly webhook_uid?: string
+  /**
+   * Not added when the same event (type, meter, endpoint) is still waiting unsent: "new bills for this meter"
+   * is one fact however many batches a collection writes.
+   */
+  readonly coalesce?: boolean
+}
+
+/**
+ * One event for one delivery target (UtilityAPI's model: `delivery_target` names the endpoint), with its
+ * delivery state. An event no endpoint wants has no target and waits to be polled (`GET /events?is_delivered=false`).
+ */
+export interface EventRecord {
+  readonly uid: string
+  /** Insertion order, for "newest first" and `after`. */
+  readonly seq: number
+  readonly user_uid: string
+  readonly type: EventType
+  readonly ts: Micros
+  readonly authorization_uid: string | null
+  readonly meter_uid: string | null
+  readonly form_uid: string | null
+  readonly webhook_uid: string | null
+  readonly delivery_method: "webhook" | null
+  readonly delivery_target: string | null
+  readonly is_delivered: boolean
+  /** Failed attempts since the last success or reschedule. */
+  readonly attempts: number
+  readonly first_failure: Micros | null
+  /** When the worker sends it next; null when there is nothing to send. */
+  readonly next_attempt: Micros | null
+  readonly locked_until: Micros | null
+}
+
+export interface WebhookRecord {
+  readonly uid: string
+  readonly user_uid: string
+  readonly url: string
+  /** The event types it receives; null for all. */
+  readonly events: ReadonlyArray<EventType> | null
+  /** The `whsec_` secret, sealed by the Vault. */
+  readonly sealed_secret: string
+  readonly created: Micros
+  readonly updated: Micros
+  /** Set when deliveries stopped (failing for too long, or 410 Gone); null while enabled. */
+  readonly disabled: Micros | null
+  readonly disabled_reason: string | null
+}
+
+/** One delivery attempt, for the endpoint's delivery log. */
+export interface DeliveryRecord {
+  readonly id: string
+  readonly webhook_uid: string
+  readonly event_uid: string
+  readonly attempt: number
+  readonly ts: Micros
+  readonly status: number | null
+  readonly latency_ms: number
+  /** The first bytes of the reply. */
+  readonly reply: string
+  readonly error: string | null
+  readonly delivered: boolean
+}
+
+/** A line of a user's prepaid ledger. Amounts are integer micro-dollars: credits positive, debits negative. */
+export interface LedgerEntry {
+  readonly id: string
+  readonly user_uid: string
+  readonly ts: Micros
+  readonly amount: number
+  readonly description: string
+  /** What the entry pays for (e.g. one collection); an entry with a ref already in the ledger is not added again. */
+  readonly ref: string | null
+}
 
 export interface IntervalQuery {
   readonly start?: Micros
@@ -210,6 +314,18 @@ export interface StoreShape {
   readonly createInvite: (codeHash: string, created: Micros, expires: Micros | null) => Effect.Effect<void, StoreError>
   /** Marks the invite used by `userUid`; false when unknown, expired at `now`, or already used. */
   readonly redeemInvite: (codeHash: string, userUid: string, now: Micros) => Effect.Effect<boolean, StoreError>
+
+  // Failed sign-ins (dashboard lockout), keyed by the lowercased email
+  /**
+   * Counts one failed sign-in for `key` at `now` and returns the count of the
+   * current window. A window opens at a key's first failure; one that opened
+   * before `windowStart` has lapsed, and the count starts again at 1.
+   */
+  readonly recordLoginFailure: (key: string, now: Micros, windowStart: Micros) => Effect.Effect<number, StoreError>
+  /** Failures in the window opened at or after `windowStart`; 0 for none or a lapsed window. */
+  readonly countLoginFailures: (key: string, windowStart: Micros) => Effect.Effect<number, StoreError>
+  /** Forgets the failures of `key` (after a successful sign-in or a new password). */
+  readonly clearLoginFailures: (key: string) => Effect.Effect<void, StoreError>
 
   // Third-party registrations with utilities
   readonly getRegistration: (userUid: string, utility: string) => Effect.Effect<RegistrationStatus | undefined, StoreError>
@@ -256,8 +372,8 @@ export interface StoreShape {
    * and is_archived of an existing one. Returns the stored record.
    */
   readonly upsertService: (service: ServiceRecord) => Effect.Effect<ServiceRecord, StoreError>
-  readonly getService: (uid: string) => Effect.Effect<ServiceView | undefined, StoreError>
-  readonly listServices: (userUid: string) => Effect.Effect<ReadonlyArray<ServiceView>, StoreError>
+  readonly getService: (uid: string) => Effect.Effect<ServiceWithFigures | undefined, StoreError>
+  readonly listServices: (userUid: string) => Effect.Effect<ReadonlyArray<ServiceWithFigures>, StoreError>
   readonly listAccountServices: (accountUid: string) => Effect.Effect<ReadonlyArray<ServiceRecord>, StoreError>
   /** Services with `active_until` after `now` whose last collection is older than `staleBefore` (or never). */
   readonly listServicesDue: (now: Micros, staleBefore: Micros) => Effect.Effect<ReadonlyArray<ServiceRecord>, StoreError>
@@ -297,9 +413,68 @@ export interface StoreShape {
   /** Releases the lease and reschedules the job for `runAt`, counting an attempt. */
   readonly retryJob: (id: string, runAt: Micros) => Effect.Effect<void, StoreError>
   readonly listJobs: Effect.Effect<ReadonlyArray<Job>, StoreError>
+
+  /**
+   * Runs `use` as one unit of work against a Store that sees its own writes: every write in it commits
+   * together or not at all (a failure, defect or interruption rolls all of them back). It serializes with
+   * other writers, so `use` must only touch the Store (no network). Prefer `atomically` below.
+   */
+  readonly atomically: <A, E, R>(use: (tx: StoreShape) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreError, R>
+
+  // Events: an outbox written with the change it describes (inside `atomically`)
+  /** Adds each event once per endpoint of its user that receives its type, or once without a target. */
+  readonly appendEvents: (events: ReadonlyArray<EventInput>) => Effect.Effect<void, StoreError>
+  readonly getEvent: (uid: string) => Effect.Effect<EventRecord | undefined, StoreError>
+  /** The user's events, newest first, at most `limit`; `beforeSeq` pages; `is_delivered` filters. */
+  readonly listEvents: (
+    userUid: string,
+    query: { readonly is_delivered?: boolean; readonly beforeSeq?: number; readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<EventRecord>, StoreError>
+  readonly updateEvent: (
+    uid: string,
+    patch: Partial<Pick<EventRecord, "is_delivered" | "attempts" | "first_failure" | "next_attempt" | "locked_until">>
+  ) => Effect.Effect<void, StoreError>
+  /**
+   * Leases up to `limit` events due at `now` (undelivered, `next_attempt` reached, lease free or lapsed) whose
+   * endpoint exists and is enabled, earliest first. Two claimers never get the same event.
+   */
+  readonly claimEvents: (now: Micros, leaseUntil: Micros, limit: number) => Effect.Effect<ReadonlyArray<EventRecord>, StoreError>
+  /** Undelivered events of the endpoint become due at `now` with a fresh retry run (an endpoint enabled again). */
+  readonly rescheduleEvents: (webhookUid: string, now: Micros) => Effect.Effect<void, StoreError>
+
+  // Webhook endpoints and their delivery log
+  readonly createWebhook: (webhook: WebhookRecord) => Effect.Effect<void, StoreError | Conflict>
+  readonly getWebhook: (uid: string) => Effect.Effect<WebhookRecord | undefined, StoreError>
+  /** The user's endpoints, ordered by created then uid. */
+  readonly listWebhooks: (userUid: string) => Effect.Effect<ReadonlyArray<WebhookRecord>, StoreError>
+  readonly updateWebhook: (
+    uid: string,
+    patch: Partial<Pick<WebhookRecord, "url" | "events" | "sealed_secret" | "updated" | "disabled" | "disabled_reason">>
+  ) => Effect.Effect<void, StoreError>
+  /** Deletes the endpoint and its delivery log; its events stay, never sent again. */
+  readonly deleteWebhook: (uid: string) => Effect.Effect<void, StoreError>
+  readonly addDelivery: (delivery: Omit<DeliveryRecord, "id">) => Effect.Effect<string, StoreError>
+  readonly getDelivery: (id: string) => Effect.Effect<DeliveryRecord | undefined, StoreError>
+  /** The endpoint's attempts, newest first, at most `limit`. */
+  readonly listDeliveries: (webhookUid: string, limit: number) => Effect.Effect<ReadonlyArray<DeliveryRecord>, StoreError>
+
+  // Prepaid ledger
+  /** Adds the entry; false (nothing added) when its `ref` is already in the ledger. */
+  readonly addLedgerEntry: (entry: Omit<LedgerEntry, "id">) => Effect.Effect<boolean, StoreError>
+  /** The sum of the user's entries, micro-dollars. */
+  readonly balance: (userUid: string) => Effect.Effect<number, StoreError>
+  /** The user's entries, newest first. */
+  readonly listLedger: (userUid: string) => Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>
 }
 
 export class Store extends Context.Service<Store, StoreShape>()("@meterbridge/core/Store") {}
+
+/**
+ * One unit of work: `use` runs with `Store` bound to the transaction, so code inside cannot reach around it
+ * (on SQLite, a query outside the open transaction would wait for it forever).
+ */
+export const atomically = <A, E, R>(use: (tx: StoreShape) => Effect.Effect<A, E, R>) =>
+  Store.use((store) => store.atomically((tx) => Effect.provideService(use(tx), Store, tx)))
 
 /** The workflow fields of an account added through v1's `POST /accounts/add` (no form): a base for records built by hand. */
 export const v1AccountFields = {

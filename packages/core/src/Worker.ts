@@ -7,6 +7,7 @@
 import { Effect, Fiber } from "effect"
 import { runJob, now, type CollectionError } from "./Collection.ts"
 import type { Collectors } from "./Collectors.ts"
+import { markExpired } from "./Expiry.ts"
 import { Store, type Job, type StoreError } from "./Store.ts"
 import { MICROS_PER_DAY } from "./Timestamp.ts"
 import type { Vault, VaultError } from "./Vault.ts"
@@ -84,6 +85,7 @@ export const scheduleMonitoring = (refreshAfterMs = defaults.refreshAfterMs) =>
       s.monitoring !== "off" && (s.last_collected === null || s.last_collected < t - PERIODS[s.monitoring] * refreshAfterMs * 1000)
     )
     for (const s of due) yield* store.enqueueJob({ kind: "service", target_uid: s.uid, params: {}, run_at: t })
+    yield* markExpired
     return due.length
   })
 

@@ -8,22 +8,21 @@
  * Every rule lives here; the surfaces only translate inputs and failures.
  */
 import { Effect, Schema } from "effect"
+import * as Billing from "./Billing.ts"
 import type { Access, CollectorInfo } from "./Collector.ts"
 import { CollectorError } from "./CollectorError.ts"
 import { addAccount, collectorForAccount, NotFound, now } from "./Collection.ts"
 import { Collectors } from "./Collectors.ts"
+import * as Events from "./Events.ts"
 import { newSecretCode, newUid } from "./Ids.ts"
 import * as Scope from "./Scope.ts"
-import { Store } from "./Store.ts"
+import { atomically, Store } from "./Store.ts"
 import type { AccountRecord, FormRecord, MonitoringFrequency, ServiceRecord, TemplateRecord } from "./Store.ts"
+import { InvalidInput } from "./InvalidInput.ts"
 import { fromUsername, type TestScenario } from "./TestScenario.ts"
 import type { Micros } from "./Timestamp.ts"
 
-/** A field of a command's input that breaks a rule; the surface names the field. */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
-  field: Schema.String,
-  message: Schema.String
-}) {}
+export { InvalidInput }
 
 /** Only test and DEMO authorizations can be deleted; real ones are revoked. */
 export class NotDeletable extends Schema.TaggedError<NotDeletable>()("NotDeletable", {
@@ -151,7 +150,9 @@ export const createForm = Effect.fn("Workflow.createForm")(function*(userUid: st
     authorization_uid: input.authorization_uid ?? null,
     is_archived: false
   }
-  yield* store.createForm(form)
+  yield* atomically((tx) =>
+    tx.createForm(form).pipe(Effect.andThen(Events.recordOne({ type: "form_created", user_uid: userUid, ts: t, form_uid: form.uid })))
+  )
   return form
 })
 
@@ -287,8 +288,9 @@ export const declineForm = Effect.fn("Workflow.declineForm")(function*(form: For
     declined: t,
     revoked: null
   }
-  const store = yield* Store
-  yield* store.createAccount(account)
+  yield* atomically((tx) =>
+    tx.createAccount(account).pipe(Effect.andThen(Events.recordOne(Events.forAccount("authorization_declined", account, t))))
+  )
   return account
 })
 
@@ -333,8 +335,13 @@ export const revoke = Effect.fn("Workflow.revoke")(function*(uid: string) {
     authorization_url: null,
     latest: { type: "updated" as const, message: "Access revoked: credentials forgotten, meters and their data deleted.", timestamp: t }
   }
-  yield* store.deleteAccountServices(uid)
-  yield* store.updateAccount(uid, patch)
+  yield* atomically((tx) =>
+    Effect.gen(function*() {
+      yield* tx.deleteAccountServices(uid)
+      yield* tx.updateAccount(uid, patch)
+      yield* Events.recordOne(Events.forAccount("authorization_revoked", account, t))
+    })
+  )
   return { ...account, ...patch }
 })
 
@@ -384,6 +391,13 @@ const collectable = (meters: ReadonlyArray<ServiceRecord>) =>
     return out
   })
 
+/** Collecting the accepted meters needs credit when any of them is billable; refused before anything is queued. */
+const requireBalanceFor = (accepted: ReadonlyArray<{ meter: ServiceRecord; account: AccountRecord }>) =>
+  Effect.gen(function*() {
+    const first = accepted[0]
+    if (first !== undefined) yield* Billing.requireBalance(first.account.user_uid, accepted.map((a) => a.account))
+  })
+
 const pending = (message: string) => Effect.map(now, (timestamp) => ({ type: "pending" as const, message, timestamp }))
 
 /** Collects the last `months` of bills and intervals for each meter (only what is missing). Nothing blocks: jobs do the work. */
@@ -400,6 +414,7 @@ export const historicalCollection = Effect.fn("Workflow.historicalCollection")(f
   const store = yield* Store
   const t = yield* now
   const accepted = yield* collectable(meters)
+  yield* requireBalanceFor(accepted)
   for (const { meter } of accepted) {
     yield* store.updateService(meter.uid, { is_activated: true, latest: yield* pending("Queued for historical collection...") })
     yield* store.enqueueJob({ kind: "service", target_uid: meter.uid, params: { collection_months: months }, run_at: t })
@@ -415,6 +430,7 @@ export const ongoingMonitoring = Effect.fn("Workflow.ongoingMonitoring")(functio
   const store = yield* Store
   const t = yield* now
   const accepted = yield* collectable(meters)
+  if (frequency !== "off") yield* requireBalanceFor(accepted)
   for (const { meter, account } of accepted) {
     if (frequency === "off") {
       yield* store.updateService(meter.uid, { monitoring: "off", active_until: t })
@@ -434,4 +450,4 @@ export const updateMeter = Effect.fn("Workflow.updateMeter")(function*(uid: stri
   if (patch.is_archived !== undefined) yield* store.updateService(uid, { is_archived: patch.is_archived })
 })
 
-export type WorkflowError = InvalidInput | NotDeletable | ExpiredOrRevoked | CollectorError
+export type WorkflowError = InvalidInput | NotDeletable | ExpiredOrRevoked | CollectorError | Billing.PaymentRequired

@@ -4,7 +4,7 @@
  * better-sqlite3 prepared-statement upsert loop into an equivalent table in
  * one transaction, same pragmas, same run. Prints rows/s and the ratio.
  * Also: re-ingest (all unchanged), corrections (all changed), inline vs
- * referenced provenance, the cost of reading a ServiceView, and PostgreSQL
+ * referenced provenance, the cost of reading a service with its figures, and PostgreSQL
  * when MB_TEST_POSTGRES_URL is set.
  */
 import { mkdtempSync, rmSync } from "node:fs"
@@ -64,7 +64,7 @@ const seedService = async (store: Store.StoreShape) => {
   await run(store.createUser({ uid: "u1", email: "u1@example.com", password_hash: null, created: T0 }))
 }
 
-/** The store: first ingest, re-ingest unchanged, re-ingest all corrected, and ServiceView reads. */
+/** The store: first ingest, re-ingest unchanged, re-ingest all corrected, and service reads. */
 const storeRun = async (sync: "FULL" | "NORMAL") => {
   const db = openSqlite(path(), { synchronous: sync })
   await migrate(db)

@@ -32,6 +32,12 @@ export interface InvitesTable {
   used_by: string | null
 }
 
+export interface LoginFailuresTable {
+  key: string
+  count: Int
+  first_at: Int
+}
+
 export interface RegistrationsTable {
   user_uid: string
   utility: string
@@ -197,12 +203,71 @@ export interface WorkerHeartbeatsTable {
   beat: Int
 }
 
+/** The outbox: one row per event and delivery target, with its delivery state. */
+export interface EventsTable {
+  seq: Generated<Int>
+  uid: string
+  user_uid: string
+  type: string
+  ts: Int
+  authorization_uid: string | null
+  meter_uid: string | null
+  form_uid: string | null
+  webhook_uid: string | null
+  delivery_target: string | null
+  is_delivered: number
+  attempts: Int
+  first_failure: Int | null
+  next_attempt: Int | null
+  locked_until: Int | null
+}
+
+export interface WebhooksTable {
+  uid: string
+  user_uid: string
+  url: string
+  /** JSON array of event types, or null for all. */
+  events: string | null
+  sealed_secret: string
+  created: Int
+  updated: Int
+  disabled: Int | null
+  disabled_reason: string | null
+}
+
+export interface DeliveriesTable {
+  id: Generated<Int>
+  webhook_uid: string
+  event_uid: string
+  attempt: Int
+  ts: Int
+  status: Int | null
+  latency_ms: number
+  reply: string
+  error: string | null
+  delivered: number
+}
+
+export interface LedgerTable {
+  id: Generated<Int>
+  user_uid: string
+  ts: Int
+  amount: Int
+  description: string
+  ref: string | null
+}
+
 export interface Database {
+  events: EventsTable
+  webhooks: WebhooksTable
+  deliveries: DeliveriesTable
+  ledger: LedgerTable
   worker_heartbeats: WorkerHeartbeatsTable
   job_owners: JobOwnersTable
   users: UsersTable
   tokens: TokensTable
   invites: InvitesTable
+  login_failures: LoginFailuresTable
   registrations: RegistrationsTable
   nonces: NoncesTable
   accounts: AccountsTable

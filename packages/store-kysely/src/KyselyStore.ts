@@ -8,6 +8,7 @@ import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, sql, Sqli
 import type { Database } from "./Database.ts"
 import { coverage } from "./internal/coverage.ts"
 import { type Dialect, intervalPage, lockServices, upsertIntervals } from "./internal/intervals.ts"
+import { outbox } from "./internal/outbox.ts"
 import * as Rows from "./internal/rows.ts"
 import { insertUnique, query, transaction } from "./internal/run.ts"
 import { billProblem, intervalProblem } from "./internal/validate.ts"
@@ -53,26 +54,11 @@ const precompile = <R>(db: Kysely<Database>, query: Compilable<R>) => {
 export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreShape => {
   const dialect = options.dialect ?? detect(db)
 
-  const viewQuery = () =>
-    db.selectFrom("services")
-      .innerJoin("accounts", "accounts.uid", "services.account_uid")
-      .selectAll("services")
-      .select(["accounts.auth_type as account_auth_type", "accounts.auth as account_auth"])
   const userByUid = precompile(db, db.selectFrom("users").selectAll().where("uid", "=", ""))
   const tokenByUid = precompile(db, db.selectFrom("tokens").selectAll().where("uid", "=", ""))
   const tokenBySecret = precompile(db, db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
   const countRequests = precompile(db, db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", 0) })).where("uid", "=", ""))
   const serviceByUid = precompile(db, db.selectFrom("services").selectAll().where("uid", "=", ""))
-  const accountAuth = precompile(db, db.selectFrom("accounts").select(["auth_type", "auth"]).where("uid", "=", ""))
-  const viewByUid = precompile(db, viewQuery().where("services.uid", "=", ""))
-  /** SQLite answers two primary-key lookups several times faster than the same join (measured); PostgreSQL saves a round trip with the join. */
-  const view = async (uid: string) => {
-    if (dialect === "postgres") return viewByUid(uid)
-    const service = await serviceByUid(uid)
-    if (service === undefined) return undefined
-    const account = await accountAuth(service.account_uid)
-    return account && { ...service, account_auth_type: account.auth_type, account_auth: account.auth }
-  }
 
   const refreshBillSummary = async (trx: Kysely<Database>, serviceUid: string) => {
     const rows = await trx.selectFrom("bills").select(["bill_start_date", "bill_end_date"])
@@ -135,6 +121,23 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .where("code_hash", "=", codeHash).where("used_by", "is", null)
           .where((eb) => eb.or([eb("expires", "is", null), eb("expires", ">", now)]))
           .returning("code_hash").execute()).pipe(Effect.map((rows) => rows.length === 1)),
+
+    recordLoginFailure: (key, now, windowStart) =>
+      query("recordLoginFailure", () =>
+        // One statement: concurrent failures cannot both start a fresh window or lose a count.
+        db.insertInto("login_failures").values({ key, count: 1, first_at: now })
+          .onConflict((oc) =>
+            oc.column("key").doUpdateSet({
+              count: sql`case when login_failures.first_at < ${windowStart} then 1 else login_failures.count + 1 end`,
+              first_at: sql`case when login_failures.first_at < ${windowStart} then ${now} else login_failures.first_at end`
+            }))
+          .returning("count").executeTakeFirstOrThrow()).pipe(Effect.map((r) => Number(r.count))),
+    countLoginFailures: (key, windowStart) =>
+      query("countLoginFailures", () =>
+        db.selectFrom("login_failures").select("count").where("key", "=", key).where("first_at", ">=", windowStart)
+          .executeTakeFirst()).pipe(Effect.map((r) => (r === undefined ? 0 : Number(r.count)))),
+    clearLoginFailures: (key) =>
+      query("clearLoginFailures", () => db.deleteFrom("login_failures").where("key", "=", key).execute()).pipe(Effect.asVoid),
 
     getRegistration: (userUid, utility) =>
       query("getRegistration", () =>
@@ -245,12 +248,12 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .returningAll().executeTakeFirstOrThrow()
       }).pipe(Effect.map(Rows.service)),
     getService: (uid) =>
-      query("getService", () => view(uid))
-        .pipe(Effect.map((r) => r && Rows.serviceView(r))),
+      query("getService", () => serviceByUid(uid))
+        .pipe(Effect.map((r) => r && Rows.serviceWithFigures(r))),
     listServices: (userUid) =>
       query("listServices", () =>
-        viewQuery().where("services.user_uid", "=", userUid).orderBy("services.created").orderBy("services.uid").execute())
-        .pipe(Effect.map((rows) => rows.map(Rows.serviceView))),
+        db.selectFrom("services").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
+        .pipe(Effect.map((rows) => rows.map(Rows.serviceWithFigures))),
     listAccountServices: (accountUid) =>
       query("listAccountServices", () =>
         db.selectFrom("services").selectAll().where("account_uid", "=", accountUid).orderBy("created").orderBy("uid").execute())
@@ -416,7 +419,12 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         db.updateTable("jobs").set((eb) => ({ run_at: runAt, locked_until: null, attempts: eb("attempts", "+", 1) }))
           .where("id", "=", jobId(id)).execute()).pipe(Effect.asVoid),
     listJobs: query("listJobs", () => db.selectFrom("jobs").selectAll().orderBy("run_at").orderBy("id").execute())
-      .pipe(Effect.map((rows) => rows.map(Rows.job)))
+      .pipe(Effect.map((rows) => rows.map(Rows.job))),
+
+    // The unit of work is a Store over the open transaction: its methods run their statements on it, and their own
+    // multi-statement writes join it (see `transaction`). A nested unit of work joins it too.
+    atomically: (use) => (db.isTransaction ? use(store) : transaction(db, "atomically", (trx) => use(make(trx, { dialect })))),
+    ...outbox(db, dialect)
   }
   return store
 }

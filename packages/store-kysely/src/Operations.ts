@@ -11,7 +11,7 @@ import { migrator } from "./migrations.ts"
 
 /** Names of migrations this code knows and the database has not applied. */
 export const pendingMigrations = async (db: Kysely<Database>): Promise<ReadonlyArray<string>> =>
-  (await migrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
+  (await (await migrator(db)).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
 
 export const beat = async (db: Kysely<Database>, workerId: string, nowMs: number): Promise<void> => {
   await db.insertInto("worker_heartbeats").values({ worker_id: workerId, beat: nowMs })

@@ -10,14 +10,16 @@ type AnyDb = Kysely<any>
 
 const isSqlite = (db: AnyDb) => db.getExecutor().adapter instanceof SqliteAdapter
 
+/** SQLite's rowid alias vs PostgreSQL's identity column: the one dialect difference in the schema. */
+const serialTable = (db: AnyDb, table: string, column = "id") =>
+  isSqlite(db)
+    ? db.schema.createTable(table).addColumn(column, "integer", (c) => c.primaryKey().autoIncrement())
+    : db.schema.createTable(table).addColumn(column, "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+
 const init: Migration = {
   async up(db: AnyDb) {
     const sqlite = isSqlite(db)
-    // SQLite's rowid alias vs PostgreSQL's identity column: the one dialect difference in the schema.
-    const serial = (table: string) =>
-      sqlite
-        ? db.schema.createTable(table).addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
-        : db.schema.createTable(table).addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    const serial = (table: string) => serialTable(db, table)
 
     await db.schema.createTable("users")
       .addColumn("uid", "text", (c) => c.primaryKey())
@@ -212,6 +214,81 @@ const workflow: Migration = {
   }
 }
 
+/** Events (an outbox written with the data it describes), webhook endpoints, their delivery log, the prepaid ledger. */
+const events: Migration = {
+  async up(db: AnyDb) {
+    const serial = (table: string, column = "id") => serialTable(db, table, column)
+
+    await serial("events", "seq")
+      .addColumn("uid", "text", (c) => c.notNull().unique())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("ts", "bigint", (c) => c.notNull())
+      .addColumn("authorization_uid", "text")
+      .addColumn("meter_uid", "text")
+      .addColumn("form_uid", "text")
+      .addColumn("webhook_uid", "text")
+      .addColumn("delivery_target", "text")
+      .addColumn("is_delivered", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("first_failure", "bigint")
+      .addColumn("next_attempt", "bigint")
+      .addColumn("locked_until", "bigint")
+      .execute()
+    await db.schema.createIndex("events_user").on("events").columns(["user_uid", "seq"]).execute()
+    // The worker's scan: only rows with something to send carry a next_attempt.
+    await db.schema.createIndex("events_due").on("events").columns(["next_attempt", "seq"])
+      .where(sql.ref("next_attempt"), "is not", null).execute()
+
+    await db.schema.createTable("webhooks")
+      .addColumn("uid", "text", (c) => c.primaryKey())
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("url", "text", (c) => c.notNull())
+      .addColumn("events", "text")
+      .addColumn("sealed_secret", "text", (c) => c.notNull())
+      .addColumn("created", "bigint", (c) => c.notNull())
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addColumn("disabled", "bigint")
+      .addColumn("disabled_reason", "text")
+      .execute()
+    await db.schema.createIndex("webhooks_user").on("webhooks").columns(["user_uid", "created"]).execute()
+
+    await serial("deliveries")
+      .addColumn("webhook_uid", "text", (c) => c.notNull())
+      .addColumn("event_uid", "text", (c) => c.notNull())
+      .addColumn("attempt", "integer", (c) => c.notNull())
+      .addColumn("ts", "bigint", (c) => c.notNull())
+      .addColumn("status", "integer")
+      .addColumn("latency_ms", "double precision", (c) => c.notNull())
+      .addColumn("reply", "text", (c) => c.notNull())
+      .addColumn("error", "text")
+      .addColumn("delivered", "integer", (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex("deliveries_webhook").on("deliveries").columns(["webhook_uid", "id"]).execute()
+
+    await serial("ledger")
+      .addColumn("user_uid", "text", (c) => c.notNull())
+      .addColumn("ts", "bigint", (c) => c.notNull())
+      .addColumn("amount", "bigint", (c) => c.notNull())
+      .addColumn("description", "text", (c) => c.notNull())
+      // Unique: a collection retried after a crash cannot be charged twice.
+      .addColumn("ref", "text", (c) => c.unique())
+      .execute()
+    await db.schema.createIndex("ledger_user").on("ledger").columns(["user_uid", "id"]).execute()
+  }
+}
+
+/** Dashboard sign-in: sessions are `browser` tokens (already stored); this keeps the failed attempts that lock an email out. */
+const sessions: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.createTable("login_failures")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("count", "bigint", (c) => c.notNull())
+      .addColumn("first_at", "bigint", (c) => c.notNull())
+      .execute()
+  }
+}
+
 /**
  * Fair claiming (each job remembers its owner, running jobs are found by their lease, owners by when
  * they were last served) and worker heartbeats for readiness.
@@ -233,15 +310,36 @@ const fairJobs: Migration = {
   }
 }
 
-const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow, "0004_fair_jobs": fairJobs }
+const migrations: Record<string, Migration> = {
+  "0001_init": init,
+  "0002_workflow": workflow,
+  "0003_events": events,
+  "0004_fair_jobs": fairJobs,
+  "0005_sessions": sessions
+}
 
-export const migrator = (db: AnyDb) =>
-  // Unordered: migrations written on parallel branches (0003 after 0004 was applied) still apply; each is independent.
-  new Migrator({ db, allowUnorderedMigrations: true, provider: { getMigrations: () => Promise.resolve(migrations) } })
+/**
+ * The migrator. On PostgreSQL its bookkeeping tables live in the connection's
+ * current schema: Kysely otherwise looks for them in any schema, so a second
+ * Meterbridge (or a test run) in another schema of the same database would be
+ * taken for this one.
+ */
+export const migrator = async (db: AnyDb) => {
+  const schema = isSqlite(db)
+    ? undefined
+    : (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+  return new Migrator({
+    db,
+    // Unordered: migrations written on parallel branches (0004 after 0005 was applied) still apply; each is independent.
+    allowUnorderedMigrations: true,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema })
+  })
+}
 
 /** Brings the schema up to date; throws the migration's error if one fails. */
 export const migrate = async (db: AnyDb): Promise<MigrationResultSet> => {
-  const result = await migrator(db).migrateToLatest()
+  const result = await (await migrator(db)).migrateToLatest()
   if (result.error !== undefined) throw result.error
   return result
 }

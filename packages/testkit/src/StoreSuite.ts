@@ -263,6 +263,24 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.isFalse(await run(store.redeemInvite("code-a", "u4", T0)), "re-creating a used code does not revive it")
       })
 
+      it("counts failed sign-ins per key in a window that lapses, and forgets them when cleared", async () => {
+        const store = await fresh()
+        const window = 15 * 60_000_000
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 - window)), 0)
+        for (let i = 1; i <= 3; i++) {
+          assert.strictEqual(await run(store.recordLoginFailure("a@example.com", T0 + i, T0 + i - window)), i)
+        }
+        assert.strictEqual(await run(store.recordLoginFailure("b@example.com", T0, T0 - window)), 1, "keys are counted apart")
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 + 1 - window)), 3)
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0 + 2)), 0, "a window opened before windowStart has lapsed")
+        const later = T0 + window + 2
+        assert.strictEqual(await run(store.recordLoginFailure("a@example.com", later, later - window)), 1, "a lapsed window starts again")
+        assert.strictEqual(await run(store.recordLoginFailure("a@example.com", later + 1, later + 1 - window)), 2)
+        await run(store.clearLoginFailures("a@example.com"))
+        assert.strictEqual(await run(store.countLoginFailures("a@example.com", T0)), 0)
+        assert.strictEqual(await run(store.countLoginFailures("b@example.com", T0 - window)), 1)
+      })
+
       it("keeps registrations per user and utility", async () => {
         const store = await fresh()
         assert.strictEqual(await run(store.getRegistration("u1", "SMT")), undefined)
@@ -443,23 +461,13 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.strictEqual(other.uid, "s2")
       })
 
-      it("a ServiceView joins its account's auth fields and counts what is stored", async () => {
+      it("a service comes with its figures, empty before any data", async () => {
         const store = await fresh()
         const a1 = account("a1", "u1", { auth_type: "3rdparty", auth: "Signed by Pat" })
         await run(store.createAccount(a1))
         const s1 = await run(store.upsertService(service("s1", a1)))
         const empty = await run(store.getService("s1"))
-        assert.deepStrictEqual(empty, {
-          ...s1,
-          account_auth_type: "3rdparty",
-          account_auth: "Signed by Pat",
-          bill_coverage: [],
-          bill_count: 0,
-          interval_coverage: [],
-          interval_count: 0
-        })
-        await run(store.updateAccount("a1", { auth: "Signed by Sam" }))
-        assert.strictEqual((await run(store.getService("s1")))?.account_auth, "Signed by Sam")
+        assert.deepStrictEqual(empty, { ...s1, bill_coverage: [], bill_count: 0, interval_coverage: [], interval_count: 0 })
       })
 
       it("derives coverage from contiguous runs; a gap splits a range; counts follow the delivered flow", async () => {
@@ -832,6 +840,210 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         const got = claims.filter((j) => j !== undefined).map((j) => j.id)
         assert.strictEqual(got.length, 12)
         assert.deepStrictEqual(new Set(got), ids)
+      })
+    })
+
+    describe("units of work, events, webhooks and the ledger", () => {
+      const hook = (uid: string, user_uid: string, patch: Partial<Store.WebhookRecord> = {}): Store.WebhookRecord => ({
+        uid,
+        user_uid,
+        url: `https://hooks.example.com/${uid}`,
+        events: null,
+        sealed_secret: `sealed-${uid}`,
+        created: T0,
+        updated: T0,
+        disabled: null,
+        disabled_reason: null,
+        ...patch
+      })
+      const ev = (type: Store.EventType, patch: Partial<Store.EventInput> = {}): Store.EventInput => ({ type, user_uid: "u1", ts: T0, ...patch })
+
+      it("a unit of work that fails leaves neither its data nor its event; one that succeeds keeps both", async () => {
+        const { store, s1 } = await withService()
+        const cause = await failure(store.atomically((tx) =>
+          Effect.gen(function*() {
+            yield* tx.upsertBills([bill(s1.uid, T0, T0 + 30 * DAY)])
+            yield* tx.appendEvents([ev("meter_bills_added", { meter_uid: s1.uid })])
+            yield* tx.updateAccount("a1", { nickname: "changed" })
+            return yield* Effect.fail("boom" as const)
+          })
+        ))
+        assert.strictEqual(cause, "boom")
+        assert.strictEqual((await collect(store.streamBills(s1.uid))).length, 0)
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 0)
+        assert.strictEqual((await run(store.getAccount("a1")))?.nickname, null)
+        // A bill that breaks a rule fails the unit of work from inside the store: the event goes with it.
+        await failure(store.atomically((tx) =>
+          Effect.gen(function*() {
+            yield* tx.appendEvents([ev("meter_bills_added", { meter_uid: s1.uid })])
+            yield* tx.upsertBills([bill(s1.uid, T0 + DAY, T0)])
+          })
+        ))
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 0)
+
+        const added = await run(store.atomically((tx) =>
+          Effect.gen(function*() {
+            const r = yield* tx.upsertBills([bill(s1.uid, T0, T0 + 30 * DAY)])
+            // A nested unit of work joins the outer one.
+            yield* tx.atomically((inner) => inner.appendEvents([ev("meter_bills_added", { meter_uid: s1.uid })]))
+            return r.inserted
+          })
+        ))
+        assert.strictEqual(added, 1)
+        assert.strictEqual((await collect(store.streamBills(s1.uid))).length, 1)
+        const events = await run(store.listEvents("u1", { limit: 10 }))
+        assert.deepStrictEqual(events.map((e) => [e.type, e.meter_uid, e.delivery_target]), [["meter_bills_added", s1.uid, null]])
+      })
+
+      it("an interrupted unit of work writes nothing, and the store keeps working", async () => {
+        const { store, s1 } = await withService()
+        const fiber = Effect.runFork(store.atomically((tx) =>
+          Effect.gen(function*() {
+            yield* tx.appendEvents([ev("meter_created", { meter_uid: s1.uid })])
+            yield* Effect.never
+          })
+        ))
+        await new Promise((r) => setTimeout(r, 20))
+        await Effect.runPromise(Fiber.interrupt(fiber))
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 0)
+        await run(store.appendEvents([ev("meter_created", { meter_uid: s1.uid })]))
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 1)
+      })
+
+      it("fans an event out to each enabled endpoint of its user that receives its type", async () => {
+        const store = await fresh()
+        await run(store.createWebhook(hook("w1", "u1")))
+        await run(store.createWebhook(hook("w2", "u1", { created: T0 + 1, events: ["meter_created"] })))
+        await run(store.createWebhook(hook("w3", "u1", { created: T0 + 2, disabled: T0, disabled_reason: "Gone" })))
+        await run(store.createWebhook(hook("w4", "u2")))
+        await run(store.appendEvents([ev("authorization_created", { authorization_uid: "a1" }), ev("meter_created", { ts: T0 + 5, meter_uid: "m1", authorization_uid: "a1" })]))
+        const events = await run(store.listEvents("u1", { limit: 10 }))
+        assert.deepStrictEqual(
+          events.map((e) => [e.type, e.webhook_uid, e.delivery_method, e.delivery_target, e.next_attempt, e.is_delivered]),
+          [
+            ["meter_created", "w2", "webhook", "https://hooks.example.com/w2", T0 + 5, false],
+            ["meter_created", "w1", "webhook", "https://hooks.example.com/w1", T0 + 5, false],
+            ["authorization_created", "w1", "webhook", "https://hooks.example.com/w1", T0, false]
+          ]
+        )
+        assert.strictEqual(new Set(events.map((e) => e.uid)).size, 3)
+        // A ping goes to the endpoint named, whatever it subscribes to.
+        await run(store.appendEvents([ev("ping", { webhook_uid: "w2" })]))
+        assert.deepStrictEqual((await run(store.listEvents("u1", { limit: 1 })))[0]?.webhook_uid, "w2")
+        // No endpoint wants it: one event without a target, waiting to be polled.
+        await run(store.appendEvents([ev("form_created", { user_uid: "u3", form_uid: "f1" })]))
+        const polled = await run(store.listEvents("u3", { limit: 10 }))
+        assert.deepStrictEqual(polled.map((e) => [e.form_uid, e.webhook_uid, e.delivery_method, e.next_attempt]), [["f1", null, null, null]])
+      })
+
+      it("coalesces an event while the same one still waits unsent", async () => {
+        const store = await fresh()
+        await run(store.createWebhook(hook("w1", "u1")))
+        const added = ev("meter_intervals_added", { meter_uid: "m1", coalesce: true })
+        await run(store.appendEvents([added, added, { ...added, meter_uid: "m2" }]))
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 2)
+        await run(store.claimEvents(T0, T0 + HOUR, 10))
+        // Once sending started, a new fact is a new event.
+        await run(store.appendEvents([added]))
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10 }))).length, 3)
+      })
+
+      it("lists newest first, filters by is_delivered, pages with beforeSeq, and patches delivery state", async () => {
+        const store = await fresh()
+        for (let i = 0; i < 5; i++) await run(store.appendEvents([ev("meter_created", { ts: T0 + i, meter_uid: `m${i}` })]))
+        const all = await run(store.listEvents("u1", { limit: 10 }))
+        assert.deepStrictEqual(all.map((e) => e.meter_uid), ["m4", "m3", "m2", "m1", "m0"])
+        const page = await run(store.listEvents("u1", { limit: 2, beforeSeq: all[1]!.seq }))
+        assert.deepStrictEqual(page.map((e) => e.meter_uid), ["m2", "m1"])
+        await run(store.updateEvent(all[2]!.uid, { is_delivered: true }))
+        assert.deepStrictEqual((await run(store.listEvents("u1", { limit: 10, is_delivered: true }))).map((e) => e.meter_uid), ["m2"])
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 10, is_delivered: false }))).length, 4)
+        assert.strictEqual((await run(store.getEvent(all[2]!.uid)))?.is_delivered, true)
+        assert.strictEqual(await run(store.getEvent("nope")), undefined)
+      })
+
+      it("claims due events of enabled endpoints, leases them, recovers a lapsed lease, and reschedules", async () => {
+        const store = await fresh()
+        await run(store.createWebhook(hook("w1", "u1")))
+        await run(store.createWebhook(hook("w2", "u1", { events: ["meter_created"] })))
+        await run(store.appendEvents([ev("authorization_created"), ev("meter_created", { ts: T0 + 10 })]))
+        assert.strictEqual((await run(store.claimEvents(T0 - 1, T0 + HOUR, 10))).length, 0)
+        const first = await run(store.claimEvents(T0, T0 + HOUR, 10))
+        assert.deepStrictEqual(first.map((e) => [e.type, e.locked_until]), [["authorization_created", T0 + HOUR]])
+        const second = await run(store.claimEvents(T0 + 20, T0 + HOUR, 1))
+        assert.deepStrictEqual(second.map((e) => [e.type, e.webhook_uid]), [["meter_created", "w1"]])
+        // Disabling an endpoint stops its events.
+        await run(store.updateWebhook("w2", { disabled: T0, disabled_reason: "Exhausted" }))
+        assert.strictEqual((await run(store.claimEvents(T0 + 20, T0 + HOUR, 10))).length, 0)
+        assert.strictEqual((await run(store.claimEvents(T0 + HOUR - 1, T0 + 2 * HOUR, 10))).length, 0)
+        const lapsed = await run(store.claimEvents(T0 + HOUR, T0 + 2 * HOUR, 10))
+        assert.strictEqual(lapsed.length, 2)
+        await run(store.updateEvent(first[0]!.uid, { is_delivered: true, next_attempt: null, locked_until: null }))
+        await run(store.updateEvent(second[0]!.uid, { attempts: 3, first_failure: T0, next_attempt: T0 + 9 * HOUR, locked_until: null }))
+        await run(store.updateWebhook("w2", { disabled: null, disabled_reason: null }))
+        await run(store.rescheduleEvents("w1", T0 + 3 * HOUR))
+        const again = await run(store.claimEvents(T0 + 3 * HOUR, T0 + 4 * HOUR, 10))
+        // w1's delivered event stays delivered; its failing one is due again with a fresh run; w2's lease lapsed.
+        assert.deepStrictEqual(
+          again.map((e) => [e.webhook_uid, e.attempts, e.first_failure]).sort(),
+          [["w1", 0, null], ["w2", 0, null]]
+        )
+        await run(store.deleteWebhook("w2"))
+        assert.strictEqual((await run(store.claimEvents(T0 + 5 * HOUR, T0 + 6 * HOUR, 10))).length, 1)
+      })
+
+      it("two concurrent claimers never get the same event", async () => {
+        const store = await fresh()
+        await run(store.createWebhook(hook("w1", "u1")))
+        await run(store.appendEvents(Array.from({ length: 20 }, (_, i) => ev("meter_created", { ts: T0 + i, meter_uid: `m${i}` }))))
+        const claims = await Promise.all(Array.from({ length: 8 }, () => run(store.claimEvents(T0 + HOUR, T0 + 2 * HOUR, 4))))
+        const got = claims.flat().map((e) => e.uid)
+        assert.strictEqual(got.length, 20)
+        assert.strictEqual(new Set(got).size, 20)
+      })
+
+      it("stores endpoints per user and their delivery log, newest first; deleting an endpoint drops its log", async () => {
+        const store = await fresh()
+        await run(store.createWebhook(hook("w1", "u1", { events: ["ping", "meter_created"] })))
+        await run(store.createWebhook(hook("w2", "u1", { created: T0 + 1 })))
+        assert.strictEqual((await failure(store.createWebhook(hook("w1", "u1"))))._tag, "Conflict")
+        assert.deepStrictEqual(await run(store.getWebhook("w1")), hook("w1", "u1", { events: ["ping", "meter_created"] }))
+        await run(store.updateWebhook("w1", { url: "https://other.example.com/", events: null, updated: T0 + 9 }))
+        const w1 = await run(store.getWebhook("w1"))
+        assert.deepStrictEqual([w1?.url, w1?.events, w1?.updated, w1?.sealed_secret], ["https://other.example.com/", null, T0 + 9, "sealed-w1"])
+        assert.deepStrictEqual((await run(store.listWebhooks("u1"))).map((w) => w.uid), ["w1", "w2"])
+        const attempt = (i: number): Omit<Store.DeliveryRecord, "id"> => ({
+          webhook_uid: "w1", event_uid: "e1", attempt: i, ts: T0 + i, status: i === 3 ? 200 : 500, latency_ms: 1.5 * i,
+          reply: `reply ${i}`, error: i === 3 ? null : "The receiver answered 500", delivered: i === 3
+        })
+        const ids = [] as Array<string>
+        for (let i = 1; i <= 3; i++) ids.push(await run(store.addDelivery(attempt(i))))
+        const log = await run(store.listDeliveries("w1", 2))
+        assert.deepStrictEqual(log.map(({ id: _, ...d }) => d), [attempt(3), attempt(2)])
+        assert.deepStrictEqual(await run(store.getDelivery(ids[0]!)), { ...attempt(1), id: ids[0]! })
+        assert.strictEqual(await run(store.getDelivery("x")), undefined)
+        await run(store.deleteWebhook("w1"))
+        assert.strictEqual(await run(store.getWebhook("w1")), undefined)
+        assert.strictEqual((await run(store.listDeliveries("w1", 10))).length, 0)
+      })
+
+      it("keeps a ledger per user: the balance is the sum, an entry's ref is charged once, even inside a failed retry", async () => {
+        const store = await fresh()
+        const entry = (amount: number, ref: string | null, user_uid = "u1"): Omit<Store.LedgerEntry, "id"> =>
+          ({ user_uid, ts: T0, amount, description: ref ?? "credit", ref })
+        assert.strictEqual(await run(store.balance("u1")), 0)
+        assert.strictEqual(await run(store.addLedgerEntry(entry(10_000_000, null))), true)
+        assert.strictEqual(await run(store.addLedgerEntry(entry(-250_000, "collection:1"))), true)
+        assert.strictEqual(await run(store.addLedgerEntry(entry(-250_000, "collection:1"))), false)
+        // Inside a unit of work too, and the unit of work goes on.
+        const inside = await run(store.atomically((tx) => tx.addLedgerEntry(entry(-250_000, "collection:1")).pipe(
+          Effect.andThen((added) => tx.appendEvents([ev("ping")]).pipe(Effect.as(added)))
+        )))
+        assert.strictEqual(inside, false)
+        assert.strictEqual((await run(store.listEvents("u1", { limit: 5 }))).length, 1)
+        await run(store.addLedgerEntry(entry(5_000_000, null, "u2")))
+        assert.strictEqual(await run(store.balance("u1")), 10_000_000 - 250_000)
+        assert.deepStrictEqual((await run(store.listLedger("u1"))).map((l) => [l.amount, l.ref]), [[-250_000, "collection:1"], [10_000_000, null]])
       })
     })
   })

@@ -6,6 +6,7 @@
  * its reply cannot hold a worker. Which addresses may be reached is the `fetch`'s business: pass the guarded fetch
  * from `@meterbridge/webhooks/node` on Node.
  */
+import { RetryAfter } from "@meterbridge/core"
 import { Schema } from "effect"
 import { TargetRefused } from "./AddressPolicy.ts"
 
@@ -79,15 +80,6 @@ const readBounded = async (response: Response, max: number): Promise<Uint8Array>
   }
 }
 
-/** `Retry-After` as delta-seconds or an HTTP date, in ms from now. */
-const retryAfterMs = (value: string | null): number | undefined => {
-  if (value === null) return undefined
-  const v = value.trim()
-  if (/^\d+$/.test(v)) return Number(v) * 1000
-  const at = Date.parse(v)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
-}
-
 /** Finds our refusal inside a fetch rejection (undici wraps connect errors as `TypeError: fetch failed` + cause). */
 const refusalIn = (error: unknown): TargetRefused | undefined => {
   for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
@@ -134,7 +126,7 @@ export const deliver = async (input: DeliverInput): Promise<DeliveryOutcome> => 
       return failed("Redirect", `The receiver redirected (${status}); redirects are not followed`, status, preview)
     }
     if (status < 200 || status >= 300) {
-      const after = retryAfterMs(response.headers.get("retry-after"))
+      const after = RetryAfter.toMillis(response.headers.get("retry-after"), Date.now())
       return {
         ...failed("HttpStatus", `The receiver answered ${status}`, status, preview),
         ...(after === undefined ? {} : { retryAfterMs: after })

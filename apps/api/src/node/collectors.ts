@@ -6,11 +6,16 @@
  */
 import { readFileSync } from "node:fs"
 import type { Collector } from "@meterbridge/core"
-import { DemoCollector, DemoSandbox } from "@meterbridge/adapter-demo"
-import { PgeCollector, PgeSandbox } from "@meterbridge/adapter-pge"
-import { SceCollector, SceSandbox } from "@meterbridge/adapter-sce"
-import { SdgeCollector, SdgeSandbox } from "@meterbridge/adapter-sdge"
-import { SmtCollector, SmtSandbox } from "@meterbridge/adapter-smt"
+import { DemoCollector } from "@meterbridge/adapter-demo"
+import { DemoSandbox } from "@meterbridge/adapter-demo/sandbox"
+import { PgeCollector } from "@meterbridge/adapter-pge"
+import { PgeSandbox } from "@meterbridge/adapter-pge/sandbox"
+import { SceCollector } from "@meterbridge/adapter-sce"
+import { SceSandbox } from "@meterbridge/adapter-sce/sandbox"
+import { SdgeCollector } from "@meterbridge/adapter-sdge"
+import { SdgeSandbox } from "@meterbridge/adapter-sdge/sandbox"
+import { SmtCollector } from "@meterbridge/adapter-smt"
+import { SmtSandbox } from "@meterbridge/adapter-smt/sandbox"
 
 export interface CollectorsConfig {
   /** This server's origin; sandboxes are reachable under `<publicBaseUrl>/sandbox/<slug>`. */

@@ -16,12 +16,16 @@
 import { createServer } from "node:http"
 import { serve } from "@hono/node-server"
 import { Context, Effect, Fiber } from "effect"
-import { Collectors, Quotas, Store, Vault, Worker } from "@meterbridge/core"
+import { Billing, Collectors, Quotas, Store, Vault, Worker } from "@meterbridge/core"
+import { Dispatcher, Endpoints } from "@meterbridge/webhooks"
+import { GuardedFetch } from "@meterbridge/webhooks/node"
 import { createApp, type Readiness } from "../app.ts"
 import * as RequestInfo from "../shared/RequestInfo.ts"
 import type { Services } from "../Runtime.ts"
 import * as AppCollectors from "./collectors.ts"
+import { nodeAssets } from "./assets.ts"
 import { bootstrap } from "./bootstrap.ts"
+import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./greenButtonUploads.ts"
 import * as Lifecycle from "./lifecycle.ts"
 import * as Log from "./log.ts"
 import * as Metrics from "./metrics.ts"
@@ -55,7 +59,9 @@ const open = async (settings: Settings, env: Env, log: Log.Log, component: "api"
   const context = Context.make(Store.Store, metrics.instrument(db.store)).pipe(
     Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
     Context.add(Vault.Vault, vault),
-    Context.add(Quotas.Quotas, { maxAuthorizationsPerUser: settings.maxAuthorizationsPerUser })
+    Context.add(Quotas.Quotas, { maxAuthorizationsPerUser: settings.maxAuthorizationsPerUser }),
+    Context.add(Billing.Billing, settings.billing),
+    Context.add(Endpoints.Settings, { policy: settings.webhooks.policy })
   )
   return { db, context, registered, metrics, secretKey }
 }
@@ -92,6 +98,18 @@ const startWorker = (settings: Settings, opened: Opened, log: Log.Log, lifecycle
       opened.context
     ).pipe(Effect.provide(log.effectLayer))
   )
+  // Webhook deliveries run beside collection: one more loop, stopped the same way.
+  const webhooks = Effect.runFork(
+    Effect.provideContext(
+      Dispatcher.run({
+        fetch: GuardedFetch.guardedFetch(settings.webhooks.policy),
+        pollMs: settings.webhooks.pollMs,
+        leaseMs: settings.webhooks.leaseMs
+      }),
+      opened.context
+    ).pipe(Effect.provide(log.effectLayer))
+  )
+  lifecycle.onStop("webhook deliveries", () => Effect.runPromise(Fiber.interrupt(webhooks)).then(() => undefined))
   const beat = () => opened.db.ops.beat(id, Date.now()).catch((e: unknown) => log.warn("heartbeat failed", { error: String(e) }))
   void beat()
   const timer = setInterval(beat, HEARTBEAT_MS)
@@ -134,13 +152,16 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
     {
       context: opened.context,
       passwords: scryptPasswords,
+      uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
+      assets: nodeAssets,
       config: {
         signingKey: signingKeyFrom(opened.secretKey),
         rateLimit: settings.rateLimit,
         anonymousRateLimit: settings.anonymousRateLimit,
         signupRateLimit: settings.signupRateLimit,
         publicBaseUrl,
-        log: log.line
+        log: log.line,
+        ...(settings.operators.length === 0 ? {} : { operators: settings.operators })
       }
     },
     {

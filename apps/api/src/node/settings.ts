@@ -3,7 +3,14 @@
  * startup and validated: a wrong value stops the process with one message
  * naming each bad variable, what it got and what it takes, instead of being
  * silently reinterpreted. Secrets are never echoed.
+ *
+ * Test mode (`METERBRIDGE_TEST_MODE`, on by default for the quick start and
+ * printed at startup) also decides the default of
+ * `METERBRIDGE_WEBHOOK_ALLOW_PRIVATE`: private, loopback and link-local
+ * webhook targets are allowed in test mode only.
  */
+import { Billing } from "@meterbridge/core"
+import { AddressPolicy } from "@meterbridge/webhooks"
 import { DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_SIGNUP_RATE_LIMIT } from "../shared/Shared.ts"
 import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from "./databaseUrl.ts"
 
@@ -37,6 +44,16 @@ export interface Settings {
   /** How long a graceful shutdown waits for requests and jobs in flight. */
   readonly shutdownTimeoutMs: number
   readonly adminEmail: string
+  /** `METERBRIDGE_OPERATORS`: emails, comma-separated; empty leaves the first user the operator. */
+  readonly operators: ReadonlyArray<string>
+  readonly billing: Billing.BillingSettings
+  readonly webhooks: {
+    readonly policy: AddressPolicy.Policy
+    readonly pollMs: number
+    readonly leaseMs: number
+  }
+  /** `METERBRIDGE_UPLOAD_MAX_BYTES`: Green Button uploads (spooled to disk, not held in memory). */
+  readonly uploadMaxBytes: number | undefined
 }
 
 export class SettingsError extends Error {
@@ -114,11 +131,22 @@ export const read = (env: Env): Settings => {
   const adminEmail = raw("METERBRIDGE_ADMIN_EMAIL") ?? "admin@localhost"
   if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail) || adminEmail.length > 254) problems.push(`METERBRIDGE_ADMIN_EMAIL is not an email address: "${adminEmail}"`)
 
+  const attempt = <A>(f: () => A): A | undefined => {
+    try {
+      return f()
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e))
+      return undefined
+    }
+  }
+  const testMode = bool("METERBRIDGE_TEST_MODE", true)
+  const uploadMax = raw("METERBRIDGE_UPLOAD_MAX_BYTES") === undefined ? undefined : int("METERBRIDGE_UPLOAD_MAX_BYTES", 0, 1, 2 ** 40)
+
   const settings: Settings = {
     port: int("PORT", 3000, 0, 65535),
     host: raw("HOST") ?? "127.0.0.1",
     database,
-    testMode: bool("METERBRIDGE_TEST_MODE", true),
+    testMode,
     publicUrl,
     rateLimit: int("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000),
     anonymousRateLimit: int("METERBRIDGE_ANONYMOUS_RATE_LIMIT", DEFAULT_ANONYMOUS_RATE_LIMIT, 1, 10_000),
@@ -138,8 +166,31 @@ export const read = (env: Env): Settings => {
     metricsToken,
     workerOpsPort: int("METERBRIDGE_WORKER_OPS_PORT", 9464, 0, 65535),
     shutdownTimeoutMs: int("METERBRIDGE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
-    adminEmail
+    adminEmail,
+    operators: (raw("METERBRIDGE_OPERATORS") ?? "").split(",").map((e) => e.trim().toLowerCase()).filter((e) => e !== ""),
+    billing: attempt(() => billing(env)) ?? Billing.defaults,
+    webhooks: {
+      policy: attempt(() => AddressPolicy.policyFromEnv(env, testMode)) ?? AddressPolicy.policyFromEnv({}, false),
+      pollMs: int("METERBRIDGE_WEBHOOK_POLL_MS", 100, 5, 60_000),
+      leaseMs: int("METERBRIDGE_WEBHOOK_LEASE_MS", 60_000, 100, 3_600_000)
+    },
+    uploadMaxBytes: uploadMax
   }
   if (problems.length > 0) throw new SettingsError(problems)
   return settings
+}
+
+/**
+ * `METERBRIDGE_BILLING=prepaid` turns billing on; `METERBRIDGE_PRICE_PER_COLLECTION` is dollars per collection of a
+ * meter (default 0.10); `METERBRIDGE_BILLING_FREE` lists what collects free: `test` (test authorizations) and
+ * utility IDs (default `test,DEMO`; `none` bills everything).
+ */
+export const billing = (env: Env): Billing.BillingSettings => {
+  const mode = env["METERBRIDGE_BILLING"]?.trim() || "off"
+  if (mode !== "off" && mode !== "prepaid") throw new Error(`METERBRIDGE_BILLING must be "off" or "prepaid", got "${mode}"`)
+  const priceText = env["METERBRIDGE_PRICE_PER_COLLECTION"]?.trim() || "0.10"
+  const price = Billing.parseDollars(priceText)
+  if (price === undefined || price < 0) throw new Error(`METERBRIDGE_PRICE_PER_COLLECTION must be dollars like 0.25, got "${priceText}"`)
+  const free = (env["METERBRIDGE_BILLING_FREE"]?.trim() || "test,DEMO").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "none")
+  return { mode, pricePerCollection: price, freeTest: free.includes("test"), freeUtilities: free.filter((f) => f !== "test") }
 }

@@ -14,6 +14,12 @@ export interface RequestInfo {
   route?: string
 }
 
+/**
+ * The address of a request whose runtime named no client (an embedding without the `client` hook, in-process
+ * tests): per-address limits do not apply to it, since every such request would share one key.
+ */
+export const UNKNOWN = "unknown"
+
 const infos = new WeakMap<Request, RequestInfo>()
 
 export const attach = (request: Request, info: RequestInfo): void => void infos.set(request, info)
@@ -22,7 +28,7 @@ export const attach = (request: Request, info: RequestInfo): void => void infos.
 export const of = (request: Request): RequestInfo => {
   let info = infos.get(request)
   if (info === undefined) {
-    info = { id: newId(request.headers), address: "unknown", secure: request.url.startsWith("https:") }
+    info = { id: newId(request.headers), address: UNKNOWN, secure: request.url.startsWith("https:") }
     infos.set(request, info)
   }
   return info
@@ -53,7 +59,7 @@ export const resolve = (
   trustedProxies: ReadonlySet<string>
 ): RequestInfo => {
   const id = newId(request.headers)
-  const direct = peer === undefined ? "unknown" : normalizeAddress(peer)
+  const direct = peer === undefined ? UNKNOWN : normalizeAddress(peer)
   if (!trustedProxies.has(direct)) return { id, address: direct, secure: request.url.startsWith("https:") }
   const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map(normalizeAddress).filter((h) => h !== "")
   let address = direct

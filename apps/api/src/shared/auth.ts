@@ -44,8 +44,8 @@ const fromAuthorization = (header: string): string | undefined => {
 /** The one token a request presents, or `undefined`. Throws on conflicting or malformed credentials. */
 export const presentedToken = (url: string, authorization: string | undefined): string | undefined => {
   const found = new Set<string>()
-  const query = new URL(url).searchParams.getAll("access_token")
-  for (const q of query) found.add(q)
+  // Most requests carry no query string: skip parsing the URL for them.
+  if (url.includes("?")) for (const q of new URL(url).searchParams.getAll("access_token")) found.add(q)
   if (authorization !== undefined) {
     const t = fromAuthorization(authorization)
     if (t === undefined) throw unauthorized()
@@ -61,14 +61,16 @@ export const presentedToken = (url: string, authorization: string | undefined): 
 
 /** Whether the request carries any credential at all (then `authenticate` judges it; else it is anonymous). */
 export const presentsCredentials = (request: Request): boolean =>
-  request.headers.has("authorization") || new URL(request.url).searchParams.has("access_token")
+  request.headers.has("authorization") || /[?&]access_token=/.test(request.url)
 
 /**
  * The per-address limit on anonymous requests and failed authentications:
  * `hit` counts this request, `peek` only asks. Throws 429 when the address is
- * over it, so a flood of random tokens costs no database lookups.
+ * over it, so a flood of random tokens costs no database lookups. Needs the
+ * runtime to name the client (`AppOptions.client`; the Node entrypoint does).
  */
 export const tooManyFromAddress = ({ addresses, runtime }: Shared, address: string, mode: "hit" | "peek"): void => {
+  if (address === RequestInfo.UNKNOWN) return
   const wait = mode === "hit" ? addresses.hit(address) : addresses.peek(address)
   if (wait !== undefined) {
     throw new HttpError(

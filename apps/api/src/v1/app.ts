@@ -17,6 +17,7 @@ import { accounts } from "./routes/accounts.ts"
 import { docs } from "./routes/docs.ts"
 import { oauth } from "./routes/oauth.ts"
 import { registrations } from "./routes/registrations.ts"
+import { openapi } from "../openapi/route.ts"
 import { services } from "./routes/services.ts"
 import { tokens } from "./routes/tokens.ts"
 import { signup, users } from "./routes/users.ts"
@@ -54,6 +55,7 @@ export const v1 = (shared: Shared, options: { readonly logRequests?: boolean } =
 
   // Public: the docs, sign-up (CSRF instead of a token) and the customer's OAuth return.
   app.route("/oauth", oauth(deps))
+  app.route("/openapi", openapi(runtime.config.publicBaseUrl))
   app.use("*", format())
   app.route("/docs", docs())
   app.route("/users/new", signup(deps))

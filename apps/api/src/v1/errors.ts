@@ -1,6 +1,6 @@
 /** Core failures in v1's error format (`{"error", "message", "field"?}`): one exhaustive mapping. */
 import { Errors } from "@meterbridge/core"
-import type { Failure } from "../Runtime.ts"
+import { failureMapper } from "../shared/failures.ts"
 import { badRequest, conflict, forbidden, HttpError, internal, invalidField, notFound } from "../shared/HttpError.ts"
 
 export const fromDomain = (e: Errors.DomainError): HttpError => {
@@ -17,6 +17,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
       return forbidden("not_deletable", e.message)
     case "ExpiredOrRevoked":
       return badRequest("expired_or_revoked", e.message)
+    case "PaymentRequired":
+      return new HttpError(402, "payment_required", e.message)
     case "CollectorError":
       switch (e.reason) {
         case "InvalidAccess":
@@ -47,13 +49,6 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
   }
 }
 
-/** Typed failures become v1 errors; an `HttpError` raised inside an effect passes through; defects are a bare 500/503. */
-export const toV1Error = (log: (line: string) => void) => (failure: Failure<Errors.DomainError | HttpError>): HttpError => {
-  if (failure._tag === "Defect") {
-    return failure.interrupted ? new HttpError(503, "interrupted", "The server is shutting down.") : internal()
-  }
-  const e = failure.error
-  if (e instanceof HttpError) return e
-  if (e._tag === "StoreError" || e._tag === "VaultError") log(`[error] ${e._tag}: ${e.message}`)
-  return fromDomain(e)
-}
+/** Failed effects as V1 errors (see `failureMapper`). */
+export const toV1Error = (log: (line: string) => void) =>
+  failureMapper(log, fromDomain, new HttpError(503, "interrupted", "The server is shutting down."))

@@ -4,6 +4,7 @@
  * (`stripFormatSuffix` is the app's `getPath`).
  */
 import type { MiddlewareHandler } from "hono"
+import { getPath } from "hono/utils/url"
 import { HttpError } from "../shared/HttpError.ts"
 import type { AppEnv } from "./AppEnv.ts"
 
@@ -34,7 +35,7 @@ const fromAccept = (accept: string | undefined): Format | undefined => {
 }
 
 export const format = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const path = new URL(c.req.url).pathname
+  const path = getPath(c.req.raw)
   const suffix = SUFFIX.exec(path)?.[1]?.toLowerCase()
   let chosen: Format | undefined
   if (suffix !== undefined) {

@@ -5,19 +5,35 @@
 import { Stream } from "effect"
 import type { Context } from "hono"
 import type { Runtime, Services } from "../Runtime.ts"
+import { securedResponse } from "../shared/security.ts"
 import { csv, CSV_TYPE, csvRows, JSON_TYPE } from "../shared/wire.ts"
 import type { AppEnv } from "./AppEnv.ts"
 
-/** One object or a small list, in the request's format. */
-export const send = (c: Context<AppEnv>, value: unknown, columns?: ReadonlyArray<string>, status: 200 | 201 = 200) => {
-  if (c.get("format") === "csv") return c.body(csv(value, columns), status, { "Content-Type": CSV_TYPE })
-  return c.body(JSON.stringify(value), status, { "Content-Type": JSON_TYPE })
+/**
+ * One object or a small list, in the request's format. The response is built
+ * here with all its headers (see `securedResponse`): headers set earlier with
+ * `c.header()` / `setCookie(c, …)` are not carried, so pass them as `headers`.
+ */
+export const send = (
+  c: Context<AppEnv>,
+  value: unknown,
+  columns?: ReadonlyArray<string>,
+  status: 200 | 201 = 200,
+  headers?: Readonly<Record<string, string>>
+) => {
+  const res = c.get("format") === "csv"
+    ? securedResponse(csv(value, columns), status, CSV_TYPE)
+    : securedResponse(JSON.stringify(value), status, JSON_TYPE)
+  if (headers !== undefined) for (const k in headers) res.headers.set(k, headers[k]!)
+  return res
 }
 
 export interface StreamFormat<A> {
   readonly json: (a: A) => string
   readonly csvColumns: ReadonlyArray<string>
   readonly csvRow: (a: A) => ReadonlyArray<unknown>
+  /** `csvRow` already written as a CSV line, where a hot path has one. */
+  readonly csvText?: (a: A) => string
 }
 
 /**
@@ -34,7 +50,7 @@ export const sendStream = <A, E>(c: Context<AppEnv>, api: Runtime, rows: Stream.
     Stream.chunks,
     Stream.map((chunk) => {
       if (asCsv) {
-        const text = csvRows(chunk.map(f.csvRow))
+        const text = f.csvText === undefined ? csvRows(chunk.map(f.csvRow)) : chunk.map(f.csvText).join("")
         if (!first) return text
         first = false
         return csvRows([f.csvColumns]) + text
@@ -47,5 +63,5 @@ export const sendStream = <A, E>(c: Context<AppEnv>, api: Runtime, rows: Stream.
     Stream.concat(Stream.suspend(() => Stream.make(asCsv ? (first ? csvRows([f.csvColumns]) : "") : first ? "[]" : "]"))),
     Stream.encodeText
   )
-  return c.body(api.readable(body, c.req.raw.signal), 200, { "Content-Type": asCsv ? CSV_TYPE : JSON_TYPE })
+  return securedResponse(api.readable(body, c.req.raw.signal), 200, asCsv ? CSV_TYPE : JSON_TYPE)
 }

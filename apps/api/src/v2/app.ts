@@ -13,8 +13,12 @@ import type { Shared } from "../shared/Shared.ts"
 import type { Deps, V2Env } from "./Deps.ts"
 import { errorResponse, toV2Error } from "./errors.ts"
 import { authorizations } from "./routes/authorizations.ts"
+import { billing } from "./routes/billing.ts"
+import { events } from "./routes/events.ts"
+import { webhooks } from "./routes/webhooks.ts"
 import { data } from "./routes/data.ts"
 import { forms } from "./routes/forms.ts"
+import { imports } from "./routes/imports.ts"
 import { meters } from "./routes/meters.ts"
 import { templates } from "./routes/templates.ts"
 
@@ -22,13 +26,23 @@ export const v2 = (shared: Shared, options: { readonly logRequests?: boolean } =
   const { runtime } = shared
   const toError = toV2Error(runtime.log)
   const run: Deps["run"] = (effect) => runtime.runWith(effect, toError)
+  // Every v2 object names its user's email: like tokens (TokenCache.ts), kept for a second, so a burst of reads costs no user query.
+  const emails = new Map<string, { readonly email: string; readonly until: number }>()
   const deps: Deps = {
     shared,
     runtime,
     run,
     context: async (c) => {
-      const user = await run(Store.Store.use((s) => s.getUser(c.get("userUid"))))
-      return { base: runtime.config.publicBaseUrl, userEmail: user?.email ?? "", now: runtime.now() * 1000 }
+      const userUid = c.get("userUid")
+      const now = runtime.now()
+      let email = emails.get(userUid)
+      if (email === undefined || email.until <= now) {
+        const user = await run(Store.Store.use((s) => s.getUser(userUid)))
+        if (emails.size >= 10_000) emails.clear()
+        email = { email: user?.email ?? "", until: now + 1_000 }
+        emails.set(userUid, email)
+      }
+      return { base: runtime.config.publicBaseUrl, userEmail: email.email, now: now * 1000 }
     }
   }
   const app = new Hono<V2Env>().basePath("/api/v2")
@@ -47,6 +61,10 @@ export const v2 = (shared: Shared, options: { readonly logRequests?: boolean } =
   app.route("/forms", forms(deps))
   app.route("/authorizations", authorizations(deps))
   app.route("/meters", meters(deps))
+  app.route("/events", events(deps))
+  app.route("/webhooks", webhooks(deps))
+  app.route("/billing", billing(deps))
+  app.route("/imports", imports(deps))
   app.route("/", data(deps))
   return app
 }

@@ -1,8 +1,9 @@
 /**
  * v2 request bodies and query parameters. UtilityAPI's clients send JSON
  * bodies without a JSON content type (the `utility-api` Python package posts
- * `{"meters": [...]}` that way), so a body is JSON unless it is declared a
- * form; query lists are comma-separated.
+ * `{"meters": [...]}` that way, and curl's `-d` calls every body a form), so
+ * a body is JSON unless it is a form that does not open with `{`; query lists
+ * are comma-separated.
  */
 import type { Context } from "hono"
 import { Timestamp } from "@meterbridge/core"
@@ -17,7 +18,10 @@ const MAX_BYTES = 1024 * 1024
 export const read = async (c: Context): Promise<Json> => {
   const text = await readText(c.req.raw, MAX_BYTES)
   const type = (c.req.header("content-type") ?? "").toLowerCase()
-  if (type.startsWith("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(text))
+  // curl -d labels any body a form: a body that opens with "{" is JSON whatever its label says.
+  if (type.startsWith("application/x-www-form-urlencoded") && !text.trimStart().startsWith("{")) {
+    return Object.fromEntries(new URLSearchParams(text))
+  }
   if (text.trim() === "") return {}
   let parsed: unknown
   try {

@@ -6,6 +6,7 @@
 import { Scope, Timestamp, Workflow } from "@meterbridge/core"
 import type { Log, Store } from "@meterbridge/core"
 import { fastTimestamp } from "../shared/wire.ts"
+import type * as Schemas from "./schemas.ts"
 
 const ts = (t: Timestamp.Micros | null) => (t === null ? null : fastTimestamp(t))
 
@@ -21,7 +22,7 @@ export interface Context {
   readonly now: Timestamp.Micros
 }
 
-export const template = (t: Store.TemplateRecord, ctx: Context) => ({
+export const template = (t: Store.TemplateRecord, ctx: Context): Schemas.Template => ({
   uid: t.uid,
   created: ts(t.created),
   updated: ts(t.updated),
@@ -38,7 +39,7 @@ export const template = (t: Store.TemplateRecord, ctx: Context) => ({
 
 export const formUrl = (base: string, f: Store.FormRecord) => `${base}/authorize/${f.template_uid ?? "meterbridge"}?f=${f.code}`
 
-export const form = (f: Store.FormRecord, ctx: Context) => ({
+export const form = (f: Store.FormRecord, ctx: Context): Schemas.Form => ({
   uid: f.uid,
   created: ts(f.created),
   updated: ts(f.updated),
@@ -54,7 +55,7 @@ export const form = (f: Store.FormRecord, ctx: Context) => ({
   scope: { expires: f.scope_expires }
 })
 
-export const authorization = (a: Store.AccountRecord, ctx: Context) => {
+export const authorization = (a: Store.AccountRecord, ctx: Context): Schemas.Authorization => {
   const expired = a.auth_expires !== null && a.auth_expires <= ctx.now
   return {
     uid: a.uid,
@@ -63,9 +64,10 @@ export const authorization = (a: Store.AccountRecord, ctx: Context) => {
     customer_signature: a.auth === "" ? null : { type: "text", ts: ts(a.created), full_name: a.auth },
     declined: ts(a.declined),
     is_declined: a.declined !== null,
-    expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : ts(a.auth_expires),
+    expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : fastTimestamp(a.auth_expires),
     is_expired: expired,
     exports: { meters_csv: `${ctx.base}/api/v2/files/meters_bills_csv?authorizations=${a.uid}` },
+    exports_list: [{ name: "Bills (CSV)", link: `${ctx.base}/api/v2/files/meters_bills_csv?authorizations=${a.uid}` }],
     form_uid: a.form_uid,
     template_uid: a.template_uid,
     referrals: a.referral === null ? [] : [a.referral],
@@ -75,8 +77,9 @@ export const authorization = (a: Store.AccountRecord, ctx: Context) => {
     nickname: a.nickname,
     revoked: ts(a.revoked),
     is_revoked: a.revoked !== null,
-    scope: { expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : ts(a.auth_expires) },
-    status: a.revoked !== null ? "revoked" : a.declined !== null ? "declined" : status(a.latest),
+    scope: { expires: a.auth_expires === null ? Scope.UNTIL_REVOKED : fastTimestamp(a.auth_expires) },
+    // v2's status enum is pending | updated | errored (the utility-api client decodes it strictly).
+    status: a.revoked !== null ? "updated" : a.declined !== null ? "errored" : status(a.latest),
     status_message: a.latest?.message ?? "Authorization received",
     status_ts: ts(a.latest?.timestamp ?? a.created),
     user_email: ctx.userEmail,
@@ -95,7 +98,8 @@ const coverage = (ranges: ReadonlyArray<readonly [Timestamp.Micros, Timestamp.Mi
 const meterBase = (s: Pick<Store.ServiceRecord, "utility_service_id" | "utility_tariff_name" | "utility_service_address" | "utility_meter_number" | "utility_billing_contact" | "utility_billing_address" | "utility_billing_account">) => ({
   service_identifier: s.utility_service_id,
   service_tariff: s.utility_tariff_name,
-  service_class: null,
+  // UtilityAPI's ServiceType vocabulary; every utility served today is electric, and none says residential or commercial.
+  service_class: "electric",
   service_address: s.utility_service_address,
   meter_numbers: s.utility_meter_number === null ? [] : [s.utility_meter_number],
   billing_contact: s.utility_billing_contact,
@@ -105,7 +109,7 @@ const meterBase = (s: Pick<Store.ServiceRecord, "utility_service_id" | "utility_
 
 const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 30 } as const
 
-export const meter = (s: Store.ServiceView, ctx: Context) => {
+export const meter = (s: Store.ServiceWithFigures, ctx: Context): Schemas.Meter => {
   const untouched = !s.is_activated && s.latest === null
   const nextRefresh = s.monitoring === "off" || s.last_collected === null
     ? null
@@ -141,6 +145,10 @@ export const meter = (s: Store.ServiceView, ctx: Context) => {
       bills_csv: `${ctx.base}/api/v2/files/meters_bills_csv?meters=${s.uid}`,
       intervals_csv: `${ctx.base}/api/v2/files/intervals_csv?meters=${s.uid}`
     },
+    exports_list: [
+      { name: "Bills (CSV)", link: `${ctx.base}/api/v2/files/meters_bills_csv?meters=${s.uid}` },
+      { name: "Intervals (CSV)", link: `${ctx.base}/api/v2/files/intervals_csv?meters=${s.uid}` }
+    ],
     blocks: ["base"],
     base: meterBase(s)
   }
@@ -149,7 +157,7 @@ export const meter = (s: Store.ServiceView, ctx: Context) => {
 /** Bills have no uid in the Store: (meter, start, end) identifies one, so the uid is derived from it. */
 export const billUid = (b: Store.BillRecord) => `${b.service_uid}-${(b.bill_start_date / 1_000_000).toString(36)}-${(b.bill_end_date / 1_000_000).toString(36)}`
 
-export const bill = (b: Store.BillRecord, s: Store.ServiceRecord) => {
+export const bill = (b: Store.BillRecord, s: Store.ServiceRecord): Schemas.Bill => {
   const items = b.bill_breakdown?.line_items ?? []
   const tiers = b.bill_breakdown?.tiers
   const blocks = ["base", "line_items", ...(tiers ? ["tiers"] : [])]

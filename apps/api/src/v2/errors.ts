@@ -5,7 +5,7 @@
  * unknown types). Core failures map here exhaustively.
  */
 import { Errors } from "@meterbridge/core"
-import type { Failure } from "../Runtime.ts"
+import { failureMapper } from "../shared/failures.ts"
 import { HttpError, internal } from "../shared/HttpError.ts"
 
 export const invalidParam = (param: string, description: string) => new HttpError(400, "invalid_param", description, { field: param })
@@ -45,6 +45,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
       return new HttpError(403, "forbidden", e.message)
     case "ExpiredOrRevoked":
       return new HttpError(400, "expired_or_revoked", e.message)
+    case "PaymentRequired":
+      return new HttpError(402, "payment_required", e.message)
     case "CollectorError":
       switch (e.reason) {
         case "InvalidAccess":
@@ -74,12 +76,6 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
   }
 }
 
-export const toV2Error = (log: (line: string) => void) => (failure: Failure<Errors.DomainError | HttpError>): HttpError => {
-  if (failure._tag === "Defect") {
-    return failure.interrupted ? new HttpError(503, "temporarily_unavailable", "The server is shutting down.") : internal()
-  }
-  const e = failure.error
-  if (e instanceof HttpError) return e
-  if (e._tag === "StoreError" || e._tag === "VaultError") log(`[error] ${e._tag}: ${e.message}`)
-  return fromDomain(e)
-}
+/** Failed effects as V2 errors (see `failureMapper`). */
+export const toV2Error = (log: (line: string) => void) =>
+  failureMapper(log, fromDomain, new HttpError(503, "temporarily_unavailable", "The server is shutting down."))

@@ -99,35 +99,47 @@ const field = (name: string, label: string, type: string, help: string, state: F
 ${error ? html`<p class="error" id="${name}-error">${error}</p>` : ""}`
 }
 
-const LABELS: Readonly<Record<string, string>> = {
-  utility_username: "Utility username",
-  utility_password: "Utility password",
-  esiid: "ESIID",
-  meter_number: "Meter number",
-  rep: "Retail electric provider",
-  email: "Email address"
+/** Labels and help written for the customer (adapters describe their fields for integrators). */
+const LABELS: Readonly<Record<string, readonly [string, string]>> = {
+  utility_username: ["Utility username", "The username you sign in to your utility's website with"],
+  utility_password: ["Utility password", "Encrypted at once; the company never sees it"],
+  esiid: ["ESIID", "The 17 to 22 digit Electric Service Identifier printed on your electricity bill"],
+  meter_number: ["Meter number", "Printed on your bill and on the meter"],
+  rep: ["Retail electric provider", "The company that sends your electricity bill (name or PUCT certificate number)"],
+  email: ["Email address", "Smart Meter Texas emails you a link to confirm the sharing"]
 }
 
+/** "Pacific Gas and Electric (PG&E)" → "Pacific Gas and Electric": the name without its parenthetical. */
+const shortName = (info: Collector.CollectorInfo) => info.name.replace(/\s*\([^)]*\)\s*$/, "") || info.utility
+
+/**
+ * The fields the customer fills: none for a consent utility (one of its
+ * option sets is empty: the customer signs in at the utility), else the
+ * fullest option set.
+ */
+export const customerFields = (info: Collector.CollectorInfo): ReadonlyArray<Collector.AccessField> =>
+  info.options.some((set) => set.length === 0) ? [] : [...info.options].sort((a, b) => b.length - a.length)[0] ?? []
+
 const accessForm = (v: View, p: Params, info: Collector.CollectorInfo, csrf: string, state: FormState) => {
-  // The access set with the most fields is what the customer fills (a consent utility's sets are empty or hints).
-  const set = [...info.options].sort((a, b) => b.length - a.length)[0] ?? []
+  const set = customerFields(info)
   const consentFlow = set.length === 0
+  const name = shortName(info)
   return page(
-    `Authorize ${info.name}`,
-    html`${companyHeader(v)}<h1>Share your ${info.name} data</h1>${whatIsShared(v)}
+    `Authorize ${name}`,
+    html`${companyHeader(v)}<h1>Share your ${name} data</h1>${whatIsShared(v)}
 ${state.alert ? html`<div class="alert" role="alert">${state.alert}</div>` : ""}
 <form method="post" action="${carry(p, info.utility)}" novalidate>
 <input type="hidden" name="csrf_token" value="${csrf}">
 <input type="hidden" name="utility" value="${info.utility}">
-${consentFlow ? html`<p>You will sign in on ${info.name}'s own website to approve access, then come back here.</p>` : ""}
-${set.map((f) => field(f.name, LABELS[f.name] ?? f.name, f.type === "password" || f.name.endsWith("password") ? "password" : f.type, f.help, state, f.name === "email" ? "email" : "off"))}
+${consentFlow ? html`<p>Next, you sign in on ${name}'s own website to approve access, then come back here.</p>` : ""}
+${set.map((f) => field(f.name, LABELS[f.name]?.[0] ?? f.name, f.type === "password" || f.name.endsWith("password") ? "password" : f.type, LABELS[f.name]?.[1] ?? f.help, state, f.name === "email" ? "email" : "off"))}
 ${set.some((f) => f.name === "email") ? "" : field("customer_email", "Your email (optional)", "email", "For your receipt", state, "email")}
 ${field("signature", "Your full name", "text", "Typing your name signs this authorization", state, "name")}
 <label class="consent"><input type="checkbox" name="consent" value="yes"${state.values["consent"] === "yes" ? html` checked` : ""}${
       state.errors["consent"] ? html` aria-invalid="true" aria-describedby="consent-error"` : ""
-    }> <span>I authorize ${v.template?.company_name ?? "this company"} to access my ${info.name} data as described above.</span></label>
+    }> <span>I authorize ${v.template?.company_name ?? "this company"} to access my ${name} data as described above.</span></label>
 ${state.errors["consent"] ? html`<p class="error" id="consent-error">${state.errors["consent"]}</p>` : ""}
-<div class="actions"><button type="submit" name="action" value="authorize">${consentFlow ? `Continue to ${info.name}` : "Authorize"}</button>
+<div class="actions"><button type="submit" name="action" value="authorize">${consentFlow ? `Continue to ${name}` : "Authorize"}</button>
 <button type="submit" name="action" value="decline" class="secondary">Decline</button></div>
 </form>
 ${v.form.utility === null ? html`<p class="muted"><a href="${carry(p, undefined)}">Choose another utility</a></p>` : ""}`
@@ -214,8 +226,10 @@ export const authorize = (shared: Shared) => {
     }
 
     const errors: Record<string, string> = {}
-    const access = Workflow.accessFor(info, values)
-    if (access instanceof Workflow.InvalidInput) errors[access.field] = fieldMessage(access.field, info)
+    const fields = customerFields(info)
+    for (const f of fields) if ((values[f.name] ?? "").trim() === "") errors[f.name] = `Enter your ${(LABELS[f.name]?.[0] ?? f.name).toLowerCase()}.`
+    const access = fields.length === 0 ? {} : Workflow.accessFor(info, values)
+    if (access instanceof Workflow.InvalidInput) errors[access.field] ??= access.message
     if ((values["signature"] ?? "").trim() === "") errors["signature"] = "Type your full name to sign."
     if (values["consent"] !== "yes") errors["consent"] = "Tick the box to give your consent, or choose Decline."
     if (Object.keys(errors).length > 0 || access instanceof Workflow.InvalidInput) {
@@ -259,9 +273,4 @@ ${next.url !== undefined && !p.noredirect ? html`<div class="actions"><a class="
 
 /** A submission the core refused (bad access fields, registration not live): shown on the form, nothing stored. */
 class SubmitFailed extends Error {}
-
-const fieldMessage = (name: string, info: Collector.CollectorInfo) => {
-  const f = info.options.flatMap((s) => s).find((x) => x.name === name)
-  return `Enter your ${(LABELS[name] ?? name).toLowerCase()}${f ? ` (${f.help})` : ""}.`
-}
 

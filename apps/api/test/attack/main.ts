@@ -6,26 +6,22 @@
  * the normal client's latency (median, slowest) meanwhile. Exits 1 if an
  * attack got a 2xx or 5xx where a 4xx is due, or a normal request failed.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Worker } from "node:worker_threads"
 import * as TokenSecret from "../../src/shared/TokenSecret.ts"
-import { baseUrlOf } from "../serverProcess.ts"
+import { startServer } from "../server.ts"
 
-const MAIN = join(import.meta.dirname, "../../src/main.node.ts")
 const ATTACK_MS = Number(process.env["ATTACK_MS"] ?? 3000)
 const CONNECTIONS = 8
 
 const dir = mkdtempSync(join(tmpdir(), "mb-attack-"))
 const token = TokenSecret.generate()
-const server: ChildProcess = spawn(process.execPath, [MAIN], {
-  cwd: dir,
-  env: { ...process.env, PORT: "0", METERBRIDGE_BOOTSTRAP_TOKEN: token, METERBRIDGE_LOG_REQUESTS: "0", DATABASE_URL: "" },
-  stdio: ["ignore", "pipe", "pipe"]
-})
-const base = await baseUrlOf(server)
+const started = await startServer(dir, { METERBRIDGE_BOOTSTRAP_TOKEN: token, METERBRIDGE_LOG_REQUESTS: "0", DATABASE_URL: "" })
+const server = started.child
+const base = started.base
 process.once("uncaughtException", (e) => {
   server.kill("SIGKILL")
   console.error(e)

@@ -19,14 +19,13 @@ import { Effect } from "effect"
 import { sql } from "kysely"
 import pg from "pg"
 import { Ids, Timestamp } from "@meterbridge/core"
-import { DemoSandbox } from "@meterbridge/adapter-demo"
+import { DemoSandbox } from "@meterbridge/adapter-demo/sandbox"
 import { openPostgres } from "@meterbridge/store-kysely/postgres"
 import { KyselyStore } from "@meterbridge/store-kysely"
 import * as Tokens from "../../src/shared/Tokens.ts"
 import * as TokenSecret from "../../src/shared/TokenSecret.ts"
-import { baseUrlOf } from "../serverProcess.ts"
+import { startServer } from "../server.ts"
 
-const MAIN = join(import.meta.dirname, "../../src/main.node.ts")
 const CLI = join(import.meta.dirname, "../../src/cli.ts")
 
 export interface ChaosOptions {
@@ -97,7 +96,13 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
     child.on("exit", () => children.delete(child))
     return child
   }
-  const startApi = () => baseUrlOf(spawnProcess([MAIN], { METERBRIDGE_WORKER_CONCURRENCY: "0", METERBRIDGE_LOG_LEVEL: "info" }))
+  const startApi = async () => {
+    const server = await startServer(dir, { ...env, METERBRIDGE_WORKER_CONCURRENCY: "0", METERBRIDGE_LOG_LEVEL: "info" }, (child) => {
+      children.add(child)
+      child.on("exit", () => children.delete(child))
+    })
+    return server.base
+  }
   const workers: Array<ChildProcess> = []
   const startWorker = () => {
     const child = spawnProcess([CLI, "worker"], {})

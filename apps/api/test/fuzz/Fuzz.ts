@@ -18,6 +18,7 @@ import fc from "fast-check"
 import { Effect } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
 import * as H from "../harness.ts"
+import { makeGreenButtonUploads } from "../../src/node/greenButtonUploads.ts"
 import * as Invites from "../../src/shared/Invites.ts"
 import * as TokenSecret from "../../src/shared/TokenSecret.ts"
 
@@ -150,7 +151,7 @@ export interface FuzzOptions {
 }
 
 export const run = async (options: FuzzOptions): Promise<FuzzFigures> => {
-  const h = await H.make({ config: { anonymousRateLimit: 10_000, signupRateLimit: 10_000 } })
+  const h = await H.make({ config: { anonymousRateLimit: 10_000, signupRateLimit: 10_000 }, uploads: makeGreenButtonUploads({ maxBytes: 1024 * 1024 }) })
   const a = await seed(h, "fuzz-a@example.com")
   const b = await seed(h, "fuzz-b@example.com")
   const invite = Invites.generate()

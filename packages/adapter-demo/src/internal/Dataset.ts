@@ -4,8 +4,16 @@
  * from the very intervals the sandbox serves, in integer watt-hours and
  * cents, so line items add up to the bill exactly.
  */
-import type { Service } from "@meterbridge/core"
-import { localMidnight, localParts } from "./LocalTime.ts"
+import { LocalTime, type Service } from "@meterbridge/core"
+
+/** The DEMO utility's zone (its `info.timeZone`): bills run from local midnight, usage follows the local clock. */
+export const ZONE: LocalTime.Zone = LocalTime.zone("America/Los_Angeles")
+
+const localParts = (epochSeconds: number): LocalTime.WallClock => LocalTime.wallClock(ZONE, epochSeconds * 1000)
+
+/** The epoch second of local midnight starting the given calendar day (days and months past their end roll over). */
+export const localMidnight = (year: number, month: number, day: number): number =>
+  LocalTime.startOfDay(ZONE, { year, month, day }) / 1000
 
 export const SLOT_SECONDS = 900
 const DAY = 86_400
@@ -55,8 +63,9 @@ const bell = (h: number, center: number, width: number) => Math.exp(-(((h - cent
 const isSummer = (month: number) => month >= 5 && month <= 10
 
 /** Watt-hours used in the 15-minute slot starting at `start` (epoch seconds). Integers, as meters report. */
-export const slotWh = (service: DemoService, start: number): number => {
-  const p = localParts(start)
+export const slotWh = (service: DemoService, start: number): number => whAt(service, start, localParts(start))
+
+const whAt = (service: DemoService, start: number, p: LocalTime.WallClock): number => {
   const h = p.hour + ((start % 3600) / 60 + 7.5) / 60
   const summer = isSummer(p.month)
   const heat = p.month === 12 || p.month <= 2
@@ -81,8 +90,15 @@ export interface Reading {
 
 /** Readings whose slot starts in [from, to), aligned to 15 minutes. */
 export function* readings(service: DemoService, from: number, to: number): Generator<Reading> {
+  for (const s of slots(from, to)) yield { start: s.start, wh: whAt(service, s.start, s.local) }
+}
+
+/** The 15-minute slots starting in [from, to) with their local wall clock, asking Intl only where the offset changes. */
+function* slots(from: number, to: number): Generator<{ readonly start: number; readonly local: LocalTime.WallClock }> {
   let t = Math.ceil(from / SLOT_SECONDS) * SLOT_SECONDS
-  for (; t < to; t += SLOT_SECONDS) yield { start: t, wh: slotWh(service, t) }
+  for (const span of LocalTime.offsetSpans(ZONE, t * 1000, to * 1000)) {
+    for (; t * 1000 < span.endMs; t += SLOT_SECONDS) yield { start: t, local: LocalTime.atOffset(t * 1000, span.offsetMinutes) }
+  }
 }
 
 export interface DemoLineItem {
@@ -135,8 +151,7 @@ const residentialCharges = (start: number, end: number, totalWh: number) => {
 }
 
 type TouPeriod = "Peak" | "Part-Peak" | "Off-Peak"
-const touPeriod = (start: number): TouPeriod => {
-  const p = localParts(start)
+const touPeriod = (start: number, p: LocalTime.WallClock): TouPeriod => {
   const h = p.hour + (start % 3600) / 3600
   if (p.weekday === 0 || p.weekday === 6) return "Off-Peak"
   if (isSummer(p.month)) {
@@ -155,7 +170,7 @@ const CUSTOMER_CHARGE_PER_DAY = 0.32854
 const commercialCharges = (service: DemoService, start: number, end: number) => {
   const season = isSummer(localParts(start).month) ? "summer" : "winter"
   const byPeriod: Record<TouPeriod, number> = { "Peak": 0, "Part-Peak": 0, "Off-Peak": 0 }
-  for (const r of readings(service, start, end)) byPeriod[touPeriod(r.start)] += r.wh
+  for (const s of slots(start, end)) byPeriod[touPeriod(s.start, s.local)] += whAt(service, s.start, s.local)
   const items: Array<DemoLineItem> = []
   const timeOfUse: Record<string, number> = {}
   for (const period of ["Peak", "Part-Peak", "Off-Peak"] as const) {

@@ -4,7 +4,7 @@
  * bodies, `{"data":{"errorCode","errorMessage"}}` bodies on HTTP 200, and,
  * during outages, an HTML maintenance page where JSON should be.
  */
-import { CollectorError } from "@meterbridge/core"
+import { CollectorError, RetryAfter } from "@meterbridge/core"
 
 export interface Reply {
   readonly status: number
@@ -18,15 +18,6 @@ export type Interpreted =
   /** SMT answered that it has no energy data for the request: an empty result, not a failure. */
   | { readonly _tag: "NoData"; readonly message: string }
   | { readonly _tag: "Failed"; readonly error: CollectorError.CollectorError }
-
-/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
-export const retryAfterMs = (header: string | null, nowMs = Date.now()): number | undefined => {
-  if (header === null || header.trim() === "") return undefined
-  const trimmed = header.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const at = Date.parse(trimmed)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
-}
 
 const looksLikeHtml = (reply: Reply) =>
   (reply.contentType ?? "").includes("text/html") || /^\s*<(!doctype|html|head|body|\?xml)/i.test(reply.text)
@@ -82,7 +73,7 @@ export const interpret = (reply: Reply, what: string): Interpreted => {
   if (reply.status === 429) {
     return fail(CollectorError.rateLimited(
       `Smart Meter Texas is throttling requests (HTTP 429 on ${what}); retry later`,
-      retryAfterMs(reply.retryAfter)
+      RetryAfter.toMillis(reply.retryAfter, Date.now())
     ))
   }
   if (reply.status >= 500) {

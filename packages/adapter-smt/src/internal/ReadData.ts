@@ -5,8 +5,9 @@
  * so empties are dropped first; what is left is 96 readings, or 92/100 on
  * DST days, and reading i starts i quarter hours after local midnight.
  */
+import { LocalTime } from "@meterbridge/core"
 import type { Interval } from "@meterbridge/core"
-import { type LocalDate, parseSmtDate, QUARTER_HOUR_MS, quarterHoursIn, startOfDay } from "./LocalTime.ts"
+import { parseSmtDate, QUARTER_HOUR_MS, quarterHoursIn } from "./SmtDates.ts"
 
 type Flow = Interval.Flow
 type Quality = Interval.Quality
@@ -59,24 +60,24 @@ export interface EnergyDataEntry {
   readonly RevTS?: string
 }
 
-/** One day's readings placed on UTC quarter hours, using the local day of `DT` in `timeZone`. */
-export const quarterHoursOfDay = (entry: EnergyDataEntry, timeZone: string): Array<QuarterHour> => {
+/** One day's readings placed on UTC quarter hours, using the local day of `DT` in `zone`. */
+export const quarterHoursOfDay = (entry: EnergyDataEntry, zone: LocalTime.Zone): Array<QuarterHour> => {
   if (typeof entry?.DT !== "string" || typeof entry.RT !== "string" || typeof entry.RD !== "string") {
     throw new SmtWireError("SMT sent an energyData entry without DT, RT and RD strings")
   }
-  const date: LocalDate | undefined = parseSmtDate(entry.DT)
+  const date: LocalTime.LocalDate | undefined = parseSmtDate(entry.DT)
   if (!date) throw new SmtWireError(`SMT sent an unreadable date DT "${entry.DT}" (expected MM/DD/YYYY)`)
   const flow = flowOf(entry.RT)
   if (!flow) throw new SmtWireError(`SMT sent an unknown reading type RT "${entry.RT}" (expected C or G)`)
   const readings = parseRd(entry.RD)
-  const slots = quarterHoursIn(timeZone, date)
+  const slots = quarterHoursIn(zone, date)
   // Fewer readings than slots is a day SMT has not finished (today); more cannot be placed.
   if (readings.length > slots) {
     throw new SmtWireError(
-      `SMT sent ${readings.length} readings for ${entry.DT}, which has only ${slots} quarter hours in ${timeZone}`
+      `SMT sent ${readings.length} readings for ${entry.DT}, which has only ${slots} quarter hours in ${zone.name}`
     )
   }
-  const midnight = startOfDay(timeZone, date)
+  const midnight = LocalTime.startOfDay(zone, date)
   return readings.map((r, i) => ({
     startMs: midnight + i * QUARTER_HOUR_MS,
     endMs: midnight + (i + 1) * QUARTER_HOUR_MS,

@@ -3,7 +3,8 @@
  * request inside SMT's ad-hoc sizing limits (oversized requests may be
  * dropped silently, so the client never sends one).
  */
-import { compareDates, datesBetween, formatSmtDate, type LocalDate } from "./LocalTime.ts"
+import { LocalTime } from "@meterbridge/core"
+import { formatSmtDate } from "./SmtDates.ts"
 
 /** SMT refuses more ESIIDs than this in one request. */
 export const MAX_ESIIDS_PER_REQUEST = 200
@@ -35,8 +36,8 @@ const common = (who: Requester) => ({
 })
 
 export interface DateRange {
-  readonly first: LocalDate
-  readonly last: LocalDate
+  readonly first: LocalTime.LocalDate
+  readonly last: LocalTime.LocalDate
 }
 
 /** A read request: 15-minute (`readingType` A = consumption and surplus generation), daily or monthly billing. */
@@ -81,8 +82,8 @@ export const odrStatusBody = (who: Requester, correlationId: string) => ({ ...co
 /** Consecutive day ranges of at most `maxDays` days covering `first`..`last`. */
 export const splitRange = (range: DateRange, maxDays: number): Array<DateRange> => {
   if (!(maxDays >= 1)) throw new RangeError(`maxDays must be at least 1, got ${maxDays}`)
-  if (compareDates(range.first, range.last) > 0) return []
-  const days = datesBetween(range.first, range.last)
+  if (LocalTime.compareDates(range.first, range.last) > 0) return []
+  const days = LocalTime.datesBetween(range.first, range.last)
   const out: Array<DateRange> = []
   for (let i = 0; i < days.length; i += maxDays) {
     out.push({ first: days[i]!, last: days[Math.min(i + maxDays, days.length) - 1]! })

@@ -4,17 +4,8 @@
  * morning and evening peaks, summer air conditioning, and rooftop solar on
  * some meters, whose midday surplus goes to the grid as generation.
  */
-import {
-  compareDates,
-  dateAt,
-  datesBetween,
-  type LocalDate,
-  nextDate,
-  offsetMinutes,
-  QUARTER_HOUR_MS,
-  quarterHoursIn,
-  startOfDay
-} from "./LocalTime.ts"
+import { LocalTime } from "@meterbridge/core"
+import { CENTRAL, QUARTER_HOUR_MS, quarterHoursIn } from "./SmtDates.ts"
 import type { Reading } from "./ReadData.ts"
 
 export interface SandboxMeter {
@@ -31,7 +22,7 @@ export interface SandboxMeter {
 }
 
 export interface DayReads {
-  readonly date: LocalDate
+  readonly date: LocalTime.LocalDate
   /** Epoch ms of local midnight. */
   readonly startMs: number
   readonly delivered: ReadonlyArray<Reading>
@@ -41,8 +32,8 @@ export interface DayReads {
 
 export interface BillingPeriod {
   /** The meter read dates that open and close the cycle; usage runs midnight to midnight. */
-  readonly startDate: LocalDate
-  readonly endDate: LocalDate
+  readonly startDate: LocalTime.LocalDate
+  readonly endDate: LocalTime.LocalDate
   readonly kWh: number
 }
 
@@ -56,7 +47,6 @@ export interface QuarterHourRead extends Reading {
   readonly endMs: number
 }
 
-const TIME_ZONE = "America/Chicago"
 
 /** FNV-1a, to seed a generator from text. */
 const hash = (s: string): number => {
@@ -85,8 +75,8 @@ const bump = (hour: number, at: number, width: number) => Math.exp(-(((hour - at
 export interface DatasetOptions {
   readonly meters: ReadonlyArray<SandboxMeter>
   /** First and last local day with data. */
-  readonly firstDate: LocalDate
-  readonly lastDate: LocalDate
+  readonly firstDate: LocalTime.LocalDate
+  readonly lastDate: LocalTime.LocalDate
   /** Day of the month the meter is read for billing (cycles run read to read). */
   readonly billingReadDay?: number
 }
@@ -95,11 +85,11 @@ export const makeDataset = (options: DatasetOptions) => {
   const meters = new Map(options.meters.map((m) => [m.esiid, m]))
   const cache = new Map<string, DayReads>()
 
-  const generate = (meter: SandboxMeter, date: LocalDate): DayReads => {
+  const generate = (meter: SandboxMeter, date: LocalTime.LocalDate): DayReads => {
     const rand = generator(hash(`${meter.esiid}/${date.year}-${date.month}-${date.day}`))
     const size = 0.7 + (hash(meter.esiid) % 60) / 100
-    const startMs = startOfDay(TIME_ZONE, date)
-    const slots = quarterHoursIn(TIME_ZONE, date)
+    const startMs = LocalTime.startOfDay(CENTRAL, date)
+    const slots = quarterHoursIn(CENTRAL, date)
     // Texas: long cooling season peaking in July/August, mild winters.
     const season = Math.cos(((date.month - 7.5) / 12) * 2 * Math.PI)
     const cooling = Math.max(0, season) * 2.2
@@ -112,7 +102,7 @@ export const makeDataset = (options: DatasetOptions) => {
       // Only DST days need the zone's offset per slot; asking Intl 96 times a day is slow.
       const hour = slots === 96
         ? i / 4 + 0.125
-        : (((at + offsetMinutes(TIME_ZONE, at) * 60_000) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000 + 0.125
+        : (((at + LocalTime.offsetMinutes(CENTRAL, at) * 60_000) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000 + 0.125
       const loadKw = size * (
         0.35 + 0.5 * bump(hour, 7.5, 1.2) + 0.9 * bump(hour, 19, 2.5) + cooling * bump(hour, 16, 4) + heating * bump(hour, 6.5, 2)
       ) * (0.85 + 0.3 * rand())
@@ -125,11 +115,11 @@ export const makeDataset = (options: DatasetOptions) => {
     return meter.solar ? { date, startMs, delivered, received } : { date, startMs, delivered }
   }
 
-  const inRange = (date: LocalDate) =>
-    compareDates(date, options.firstDate) >= 0 && compareDates(date, options.lastDate) <= 0
+  const inRange = (date: LocalTime.LocalDate) =>
+    LocalTime.compareDates(date, options.firstDate) >= 0 && LocalTime.compareDates(date, options.lastDate) <= 0
 
   /** One local day of reads, or undefined outside the dataset or for an unknown ESIID. */
-  const day = (esiid: string, date: LocalDate): DayReads | undefined => {
+  const day = (esiid: string, date: LocalTime.LocalDate): DayReads | undefined => {
     const meter = meters.get(esiid)
     if (!meter || !inRange(date)) return undefined
     const key = `${esiid}/${date.year}-${date.month}-${date.day}`
@@ -145,7 +135,7 @@ export const makeDataset = (options: DatasetOptions) => {
   const intervals = (esiid: string, window: Window, flow: "delivered" | "received"): Array<QuarterHourRead> => {
     if (window.endMs <= window.startMs) return []
     const out: Array<QuarterHourRead> = []
-    for (const date of datesBetween(dateAt(TIME_ZONE, window.startMs), dateAt(TIME_ZONE, window.endMs - 1))) {
+    for (const date of LocalTime.datesBetween(LocalTime.dateAt(CENTRAL, window.startMs), LocalTime.dateAt(CENTRAL, window.endMs - 1))) {
       const reads = day(esiid, date)
       const list = reads?.[flow]
       if (!reads || !list) continue
@@ -161,14 +151,14 @@ export const makeDataset = (options: DatasetOptions) => {
   const bills = (esiid: string): Array<BillingPeriod> => {
     if (!meters.has(esiid)) return []
     const readDay = options.billingReadDay ?? 14
-    const reads: Array<LocalDate> = []
-    for (let d = options.firstDate; compareDates(d, options.lastDate) <= 0; d = nextDate(d)) {
+    const reads: Array<LocalTime.LocalDate> = []
+    for (let d = options.firstDate; LocalTime.compareDates(d, options.lastDate) <= 0; d = LocalTime.nextDate(d)) {
       if (d.day === readDay) reads.push(d)
     }
     const out: Array<BillingPeriod> = []
     for (let i = 0; i + 1 < reads.length; i++) {
       const startDate = reads[i]!, endDate = reads[i + 1]!
-      const kWh = intervals(esiid, { startMs: startOfDay(TIME_ZONE, startDate), endMs: startOfDay(TIME_ZONE, endDate) }, "delivered")
+      const kWh = intervals(esiid, { startMs: LocalTime.startOfDay(CENTRAL, startDate), endMs: LocalTime.startOfDay(CENTRAL, endDate) }, "delivered")
         .reduce((s, r) => s + r.kWh, 0)
       out.push({ startDate, endDate, kWh: round3(kWh) })
     }

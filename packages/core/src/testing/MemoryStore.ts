@@ -3,19 +3,23 @@
  * `@meterbridge/testkit/store` suite as the SQL stores, so tests of the API and
  * the collection state machine can run against it and trust the semantics.
  */
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Semaphore, Stream } from "effect"
 import * as Coverage from "../Coverage.ts"
 import type { Flow } from "../Interval.ts"
 import {
   type AccountRecord,
   type BillRecord,
   Conflict,
+  type DeliveryRecord,
+  type EventRecord,
+  type LedgerEntry,
+  type WebhookRecord,
   type FormRecord,
   type IntervalRecord,
   type Job,
   type RegistrationStatus,
   type ServiceRecord,
-  type ServiceView,
+  type ServiceWithFigures,
   Store,
   StoreError,
   type StoreShape,
@@ -25,6 +29,7 @@ import {
   type UserRecord
 } from "../Store.ts"
 import type { Micros } from "../Timestamp.ts"
+import { newUid as newEventUid } from "../Ids.ts"
 
 
 const FLOWS: ReadonlyArray<string> = ["delivered", "received", "net"]
@@ -98,6 +103,7 @@ export const make = (): StoreShape => {
   const tokens = new Map<string, TokenRecord>()
   const invites = new Map<string, { expires: Micros | null; used_by: string | null }>()
   const registrations = new Map<string, Map<string, RegistrationStatus>>()
+  const loginFailures = new Map<string, { count: number; first: Micros }>()
   const nonces = new Map<string, Micros>()
   const accounts = new Map<string, AccountRecord>()
   const templates = new Map<string, TemplateRecord>()
@@ -110,6 +116,31 @@ export const make = (): StoreShape => {
   /** When each user's job was last claimed: the fair claim serves the least recent first. */
   const lastClaimed = new Map<string, Micros>()
   let jobSeq = 0
+  const events = new Map<string, EventRecord>()
+  let eventSeq = 0
+  const webhooks = new Map<string, WebhookRecord>()
+  const deliveries = new Map<string, DeliveryRecord>()
+  let deliverySeq = 0
+  const ledger: Array<LedgerEntry> = []
+  let ledgerSeq = 0
+
+  /** Every table, for `atomically`'s snapshot: records are replaced, never changed in place, so a shallow copy keeps them. */
+  const tables: ReadonlyArray<Map<unknown, unknown>> = [
+    users, tokens, invites, accounts, templates, forms, services, data, jobs, events, webhooks, deliveries, nonces
+  ] as never
+  /** The one place data is changed in place (a service's bills and intervals): copied on first write in a unit of work. */
+  let saved: Map<string, ServiceData | undefined> | undefined
+  const beforeWrite = (serviceUid: string) => {
+    if (saved === undefined || saved.has(serviceUid)) return
+    const d = data.get(serviceUid)
+    saved.set(serviceUid, d && {
+      bills: new Map(d.bills),
+      intervals: new Map([...d.intervals].map(([flow, m]) => [flow, new Map(m)])),
+      summary: d.summary
+    })
+  }
+  /** One unit of work at a time, like the SQL stores' write lock. */
+  const writeLock = Semaphore.makeUnsafe(1)
 
   const dataOf = (serviceUid: string): ServiceData => {
     let d = data.get(serviceUid)
@@ -128,8 +159,7 @@ export const make = (): StoreShape => {
       a.bill_start_date - b.bill_start_date || a.bill_end_date - b.bill_end_date
     )
 
-  const view = (s: ServiceRecord): ServiceView => {
-    const account = accounts.get(s.account_uid)!
+  const view = (s: ServiceRecord): ServiceWithFigures => {
     const d = dataOf(s.uid)
     if (d.summary === undefined) {
       const delivered = sortedIntervals(s.uid, "delivered")
@@ -141,8 +171,6 @@ export const make = (): StoreShape => {
     }
     return {
       ...s,
-      account_auth_type: account.auth_type,
-      account_auth: account.auth,
       bill_coverage: d.summary.bill_coverage.map(([a, b]) => [a, b] as const),
       bill_count: d.bills.size,
       interval_coverage: d.summary.interval_coverage.map(([a, b]) => [a, b] as const),
@@ -218,9 +246,23 @@ export const make = (): StoreShape => {
         const invite = invites.get(codeHash)
         if (invite === undefined || invite.used_by !== null) return false
         if (invite.expires !== null && invite.expires <= now) return false
-        invite.used_by = userUid
+        invites.set(codeHash, { ...invite, used_by: userUid })
         return true
       }),
+
+    recordLoginFailure: (key, now, windowStart) =>
+      Effect.sync(() => {
+        const f = loginFailures.get(key)
+        const next = f === undefined || f.first < windowStart ? { count: 1, first: now } : { count: f.count + 1, first: f.first }
+        loginFailures.set(key, next)
+        return next.count
+      }),
+    countLoginFailures: (key, windowStart) =>
+      Effect.sync(() => {
+        const f = loginFailures.get(key)
+        return f === undefined || f.first < windowStart ? 0 : f.count
+      }),
+    clearLoginFailures: (key) => Effect.sync(() => void loginFailures.delete(key)),
 
     getRegistration: (userUid, utility) => Effect.sync(() => registrations.get(userUid)?.get(utility)),
     setRegistration: (userUid, utility, status) =>
@@ -378,6 +420,7 @@ export const make = (): StoreShape => {
         let inserted = 0
         let changed = 0
         for (const b of latest.values()) {
+          beforeWrite(b.service_uid)
           const d = dataOf(b.service_uid)
           const key = `${b.bill_start_date}:${b.bill_end_date}`
           const old = d.bills.get(key)
@@ -402,6 +445,7 @@ export const make = (): StoreShape => {
         let inserted = 0
         let changed = 0
         for (const i of latest.values()) {
+          beforeWrite(i.service_uid)
           const d = dataOf(i.service_uid)
           let byStart = d.intervals.get(i.flow)
           if (byStart === undefined) d.intervals.set(i.flow, byStart = new Map())
@@ -481,7 +525,158 @@ export const make = (): StoreShape => {
       [...jobs.values()]
         .sort((a, b) => a.run_at - b.run_at || a.seq - b.seq)
         .map(({ seq: _, owner: __, ...job }) => job)
-    )
+    ),
+
+    // A failed unit of work puts back a deep copy of every table taken before it ran. Writes made outside
+    // units of work while one runs would be rolled back with it: fine for a test store, documented here.
+    atomically: (use) =>
+      writeLock.withPermits(1)(Effect.suspend(() => {
+        const snapshot = tables.map((t) => new Map(t))
+        const regs = new Map([...registrations].map(([u, m]) => [u, new Map(m)]))
+        const counters = { jobSeq, eventSeq, deliverySeq, ledger: [...ledger], ledgerSeq }
+        saved = new Map()
+        // Inside, a nested unit of work is part of this one.
+        const tx: StoreShape = { ...store, atomically: (inner) => inner(tx) }
+        return use(tx).pipe(Effect.onExit((exit) =>
+          Effect.sync(() => {
+            const touched = saved!
+            saved = undefined
+            if (exit._tag === "Success") return
+            tables.forEach((t, i) => {
+              t.clear()
+              for (const [k, v] of snapshot[i]!) t.set(k, v)
+            })
+            for (const [uid, d] of touched) {
+              if (d === undefined) data.delete(uid)
+              else data.set(uid, d)
+            }
+            registrations.clear()
+            for (const [k, v] of regs) registrations.set(k, v)
+            ;({ jobSeq, eventSeq, deliverySeq, ledgerSeq } = counters)
+            ledger.splice(0, ledger.length, ...counters.ledger)
+          })
+        ))
+      })),
+
+    appendEvents: (inputs) =>
+      Effect.sync(() => {
+        for (const e of inputs) {
+          const targets = e.webhook_uid !== undefined
+            ? [webhooks.get(e.webhook_uid)].filter((w): w is WebhookRecord => w !== undefined)
+            : [...webhooks.values()].filter((w) =>
+              w.user_uid === e.user_uid && w.disabled === null && (w.events === null || w.events.includes(e.type))
+            ).sort(byCreated)
+          for (const w of targets.length === 0 ? [undefined] : targets) {
+            const webhook_uid = w?.uid ?? null
+            const meter_uid = e.meter_uid ?? null
+            if (e.coalesce && [...events.values()].some((o) =>
+              o.user_uid === e.user_uid && o.type === e.type && o.meter_uid === meter_uid && o.webhook_uid === webhook_uid &&
+              !o.is_delivered && o.attempts === 0 && o.locked_until === null
+            )) continue
+            const seq = ++eventSeq
+            const uid = newEventUid()
+            events.set(uid, {
+              uid,
+              seq,
+              user_uid: e.user_uid,
+              type: e.type,
+              ts: e.ts,
+              authorization_uid: e.authorization_uid ?? null,
+              meter_uid,
+              form_uid: e.form_uid ?? null,
+              webhook_uid,
+              delivery_method: w === undefined ? null : "webhook",
+              delivery_target: w?.url ?? null,
+              is_delivered: false,
+              attempts: 0,
+              first_failure: null,
+              next_attempt: w === undefined ? null : e.ts,
+              locked_until: null
+            })
+          }
+        }
+      }),
+    getEvent: (uid) => Effect.sync(() => events.get(uid)),
+    listEvents: (userUid, q) =>
+      Effect.sync(() =>
+        [...events.values()]
+          .filter((e) =>
+            e.user_uid === userUid && (q.is_delivered === undefined || e.is_delivered === q.is_delivered) &&
+            (q.beforeSeq === undefined || e.seq < q.beforeSeq)
+          )
+          .sort((a, b) => b.seq - a.seq)
+          .slice(0, q.limit)
+      ),
+    updateEvent: (uid, patch) =>
+      Effect.sync(() => {
+        const e = events.get(uid)
+        if (e) events.set(uid, { ...e, ...withoutUndefined(patch) })
+      }),
+    claimEvents: (now, leaseUntil, limit) =>
+      Effect.sync(() => {
+        const due = [...events.values()]
+          .filter((e) => {
+            if (e.is_delivered || e.next_attempt === null || e.next_attempt > now) return false
+            if (e.locked_until !== null && e.locked_until > now) return false
+            const w = e.webhook_uid === null ? undefined : webhooks.get(e.webhook_uid)
+            return w !== undefined && w.disabled === null
+          })
+          .sort((a, b) => a.next_attempt! - b.next_attempt! || a.seq - b.seq)
+          .slice(0, limit)
+        return due.map((e) => {
+          const claimed = { ...e, locked_until: leaseUntil }
+          events.set(e.uid, claimed)
+          return claimed
+        })
+      }),
+    rescheduleEvents: (webhookUid, now) =>
+      Effect.sync(() => {
+        for (const e of events.values()) {
+          if (e.webhook_uid === webhookUid && !e.is_delivered) {
+            events.set(e.uid, { ...e, attempts: 0, first_failure: null, next_attempt: now, locked_until: null })
+          }
+        }
+      }),
+
+    createWebhook: (webhook) =>
+      Effect.suspend(() => {
+        if (webhooks.has(webhook.uid)) return Effect.fail(new Conflict({ message: `Webhook ${webhook.uid} already exists` }))
+        webhooks.set(webhook.uid, { ...webhook })
+        return Effect.void
+      }),
+    getWebhook: (uid) => Effect.sync(() => webhooks.get(uid)),
+    listWebhooks: (userUid) => Effect.sync(() => [...webhooks.values()].filter((w) => w.user_uid === userUid).sort(byCreated)),
+    updateWebhook: (uid, patch) =>
+      Effect.sync(() => {
+        const w = webhooks.get(uid)
+        if (w) webhooks.set(uid, { ...w, ...withoutUndefined(patch) })
+      }),
+    deleteWebhook: (uid) =>
+      Effect.sync(() => {
+        webhooks.delete(uid)
+        for (const d of deliveries.values()) if (d.webhook_uid === uid) deliveries.delete(d.id)
+      }),
+    addDelivery: (delivery) =>
+      Effect.sync(() => {
+        const id = String(++deliverySeq)
+        deliveries.set(id, { ...delivery, id })
+        return id
+      }),
+    getDelivery: (id) => Effect.sync(() => deliveries.get(id)),
+    listDeliveries: (webhookUid, limit) =>
+      Effect.sync(() =>
+        [...deliveries.values()].filter((d) => d.webhook_uid === webhookUid).sort((a, b) => Number(b.id) - Number(a.id)).slice(0, limit)
+      ),
+
+    addLedgerEntry: (entry) =>
+      Effect.sync(() => {
+        if (entry.ref !== null && ledger.some((l) => l.ref === entry.ref)) return false
+        ledger.push({ ...entry, id: String(++ledgerSeq) })
+        return true
+      }),
+    balance: (userUid) => Effect.sync(() => ledger.reduce((sum, l) => (l.user_uid === userUid ? sum + l.amount : sum), 0)),
+    listLedger: (userUid) =>
+      Effect.sync(() => ledger.filter((l) => l.user_uid === userUid).sort((a, b) => Number(b.id) - Number(a.id)))
   }
   return store
 }

@@ -2,21 +2,12 @@
  * How a Data Custodian's HTTP answers map onto `CollectorError` reasons, which tell the collection state machine
  * whether to retry (5xx, timeouts, 429), ask the customer again (401/403) or stop (an answer we cannot read).
  */
-import { CollectorError } from "@meterbridge/core"
-
-/** `Retry-After` as seconds or an HTTP date, in milliseconds from `now`; undefined when absent or unreadable. */
-export const retryAfterMs = (header: string | null, now = Date.now()): number | undefined => {
-  if (header === null || header.trim() === "") return undefined
-  const value = header.trim()
-  if (/^\d+$/.test(value)) return Number(value) * 1000
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
-}
+import { CollectorError, RetryAfter } from "@meterbridge/core"
 
 /** The error for a non-2xx answer to `what` (e.g. "GET …/Batch/Subscription/5"). */
 export const fromStatus = (status: number, retryAfter: string | null, what: string): CollectorError.CollectorError => {
   if (status === 429) {
-    return CollectorError.rateLimited(`${what}: the utility is throttling requests (429)`, retryAfterMs(retryAfter))
+    return CollectorError.rateLimited(`${what}: the utility is throttling requests (429)`, RetryAfter.toMillis(retryAfter, Date.now()))
   }
   if (status === 401 || status === 403) {
     return new CollectorError.CollectorError({

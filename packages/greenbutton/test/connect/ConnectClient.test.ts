@@ -2,7 +2,6 @@ import type { CollectorError } from "@meterbridge/core"
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ConnectClient from "../../src/connect/ConnectClient.ts"
-import { retryAfterMs } from "../../src/connect/HttpFailure.ts"
 import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import { generate } from "../../src/sandbox/Dataset.ts"
@@ -209,13 +208,5 @@ describe("ConnectClient against the sandbox Data Custodian", () => {
         custodian.faults.set(null)
       }
     })
-  })
-
-  it("reads Retry-After as seconds or as an HTTP date", () => {
-    expect(retryAfterMs("30")).toBe(30_000)
-    const now = Date.UTC(2024, 0, 1)
-    expect(retryAfterMs("Mon, 01 Jan 2024 00:01:00 GMT", now)).toBe(60_000)
-    expect(retryAfterMs("soon")).toBeUndefined()
-    expect(retryAfterMs(null)).toBeUndefined()
   })
 })

@@ -110,12 +110,8 @@ export const service = (r: ServiceRow): Store.ServiceRecord => ({
 const pairs = (json: string): Array<readonly [number, number]> =>
   (JSON.parse(json) as Array<[number, number]>).map(([a, b]) => [a, b] as const)
 
-export const serviceView = (
-  r: Selectable<ServicesTable> & { account_auth_type: string; account_auth: string }
-): Store.ServiceView => ({
+export const serviceWithFigures = (r: Selectable<ServicesTable>): Store.ServiceWithFigures => ({
   ...service(r),
-  account_auth_type: r.account_auth_type as Store.ServiceView["account_auth_type"],
-  account_auth: r.account_auth,
   bill_coverage: pairs(r.bill_coverage),
   bill_count: num(r.bill_count),
   interval_coverage: pairs(r.interval_coverage),

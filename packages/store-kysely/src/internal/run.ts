@@ -30,12 +30,13 @@ export const insertUnique = <A>(what: string, conflict: string, run: () => Promi
     catch: (cause) => (isUniqueViolation(cause) ? new Store.Conflict({ message: conflict }) : toStoreError(what)(cause))
   })
 
-export const transaction = <A, E>(
+/** Inside an open transaction (a Store made over one by `atomically`), `use` joins it. */
+export const transaction = <A, E, R = never>(
   db: Kysely<Database>,
   what: string,
-  use: (trx: Transaction<Database>) => Effect.Effect<A, E>
-): Effect.Effect<A, E | Store.StoreError> =>
-  Effect.acquireUseRelease(
+  use: (trx: Transaction<Database>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Store.StoreError, R> =>
+  db.isTransaction ? use(db as Transaction<Database>) : Effect.acquireUseRelease(
     query(`${what} (begin)`, () => db.startTransaction().execute()),
     use,
     (trx, exit) =>

@@ -106,9 +106,9 @@ export const accounts = (deps: Deps) => {
     const utility = Body.requiredString(body, "utility", "\"utility\" is required: one of the utilities GET /api/accounts/add lists.")
     const collector = await collectorFor(utility)
     const auth = (await readAuth(body, true))!
-    if (!collector.info.allows.includes(auth.auth_type)) {
-      throw invalidField("auth_type", `${utility} accepts auth_type ${collector.info.allows.map((a) => `"${a}"`).join(" or ")}.`)
-    }
+    // Checked before the access fields, so the first problem named is the auth type (core's rule).
+    const refused = Collection.authTypeProblem(collector.info, auth.auth_type)
+    if (refused) throw invalidField(refused.field, refused.message)
     const access = readAccess(body, collector, true)!
     const account = await api.run(
       Collection.addAccount({ user_uid: c.get("userUid"), utility, ...auth, access, callbackUrl })

@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { Stream } from "effect"
 import { Bill, Collection, Interval, Service, Store, Timestamp } from "@meterbridge/core"
 import { invalidField } from "../../shared/HttpError.ts"
+import { importGreenButton } from "../../shared/importUpload.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
 import type { Deps } from "../Deps.ts"
@@ -36,7 +37,8 @@ const billFormat: Respond.StreamFormat<Store.BillRecord> = {
 const intervalFormat: Respond.StreamFormat<Store.IntervalRecord> = {
   json: Serialize.intervalJsonText,
   csvColumns: Interval.csvColumns,
-  csvRow: Serialize.intervalCsvRow
+  csvRow: Serialize.intervalCsvRow,
+  csvText: Serialize.intervalCsvText
 }
 
 export const services = (deps: Deps) => {
@@ -44,14 +46,28 @@ export const services = (deps: Deps) => {
   const app = new Hono<AppEnv>()
 
   app.get("/", async (c) => {
-    const list = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
-    return Respond.send(c, list.map(Serialize.serviceFast), Service.csvColumns)
+    const list = await Owned.servicesWithAccounts(api, c.get("userUid"))
+    return Respond.send(c, list.map(({ service, account }) => Serialize.serviceFast(service, account)), Service.csvColumns)
   })
   only(app, "/", ["GET"], NOT_USED)
 
+  // Before "/:uid", which would take "import" for a service uid.
+  app.post("/import", async (c) => {
+    const result = await importGreenButton(api, api.run, c.req.raw, c.get("userUid"), "real_name")
+    const services = await api.run(Store.Store.use((s) => s.listServices(c.get("userUid"))))
+    return Respond.send(c, {
+      account: Serialize.account(result.account),
+      services: services.filter((s) => s.account_uid === result.account.uid).map((s) => Serialize.serviceFast(s, result.account)),
+      created: result.created,
+      bills: result.bills,
+      intervals: result.intervals
+    }, undefined, result.created ? 201 : 200)
+  })
+  only(app, "/import", ["POST"], "POST a customer's Green Button file (XML, CSV or the .zip as downloaded) as multipart/form-data: \"file\", and \"real_name\", the customer's name.")
+
   app.get("/:uid", async (c) => {
-    const s = await Owned.service(api, c.get("userUid"), c.req.param("uid"))
-    return Respond.send(c, Serialize.serviceFast(s), Service.csvColumns)
+    const { service, account } = await Owned.serviceWithAccount(api, c.get("userUid"), c.req.param("uid"))
+    return Respond.send(c, Serialize.serviceFast(service, account), Service.csvColumns)
   })
   only(app, "/:uid", ["GET"], NOT_USED)
 
@@ -101,21 +117,12 @@ export const services = (deps: Deps) => {
     if (raw !== undefined && raw.trim().toLowerCase() === "now") active_until = "now"
     else active_until = Body.optionalTimestamp(body, "active_until")
     const update_data = Body.optionalBoolean(body, "update_data")
-    if (typeof active_until === "number") {
-      const account = await Owned.account(api, c.get("userUid"), s.account_uid)
-      if (account.auth_expires !== null && active_until > account.auth_expires) {
-        throw invalidField(
-          "active_until",
-          `"active_until" cannot be after the account's authorization expires (${Timestamp.format(account.auth_expires)}).`
-        )
-      }
-    }
     await api.run(Collection.modifyService(s.uid, {
       ...(active_until === undefined ? {} : { active_until }),
       ...(update_data === undefined ? {} : { update_data })
     }))
-    const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Respond.send(c, Serialize.service(after), Service.csvColumns)
+    const after = await Owned.serviceWithAccount(api, c.get("userUid"), s.uid)
+    return Respond.send(c, Serialize.service(after.service, after.account), Service.csvColumns)
   })
   only(app, "/:uid/modify", ["GET", "POST"], "GET /api/services/<uid>/modify lists the options; POST to it modifies the service.")
 
@@ -132,8 +139,8 @@ export const services = (deps: Deps) => {
     const body = await Body.read(c)
     await Confirm.redeem(deps, c, body, "reset_service", s.uid, `/api/services/${s.uid}/reset`)
     await api.run(Collection.resetService(s.uid))
-    const after = await Owned.service(api, c.get("userUid"), s.uid)
-    return Respond.send(c, Serialize.service(after), Service.csvColumns)
+    const after = await Owned.serviceWithAccount(api, c.get("userUid"), s.uid)
+    return Respond.send(c, Serialize.service(after.service, after.account), Service.csvColumns)
   })
   only(app, "/:uid/reset", ["GET", "POST"], "GET /api/services/<uid>/reset for a confirmation code, then POST it to the same URL.")
 

@@ -26,7 +26,7 @@ export const tokens = (deps: Deps) => {
 
   app.get("/new", (c) =>
     Respond.send(c, {
-      help: "Only browser sessions can create tokens (POST /api/tokens/new). Operators create API tokens with `meterbridge tokens create --user <email>`.",
+      help: "Only browser sessions can create tokens (POST /api/tokens/new): the dashboard's API tokens page (/dashboard/tokens) does. Operators create API tokens with `meterbridge tokens create --user <email>`.",
       docs: "/api/docs#tokens",
       fields: [
         { name: "type", type: "text", help: "One of \"api\", \"widget\" or \"admin\"" },
@@ -38,7 +38,7 @@ export const tokens = (deps: Deps) => {
     if (c.get("token").type !== "browser") {
       throw forbidden(
         "browser_session_required",
-        "Only browser sessions can create tokens, and this server has no browser sign-in yet. An operator creates API tokens with `meterbridge tokens create --user <email>`."
+        "Only browser sessions can create tokens: sign in to the dashboard (/login) and use its API tokens page. An operator creates API tokens with `meterbridge tokens create --user <email>`."
       )
     }
     const body = await Body.read(c)

@@ -1,6 +1,7 @@
 /** `/api/users`: your user, sign-up with an invite (`/users/new`, CSRF-protected), and user settings. */
 import { Hono } from "hono"
-import { getCookie, setCookie } from "hono/cookie"
+import { getCookie } from "hono/cookie"
+import { serialize } from "hono/utils/cookie"
 import { Effect } from "effect"
 import { Ids, Store, Timestamp, User } from "@meterbridge/core"
 import { HttpError, conflict, forbidden, invalidField, missingField } from "../../shared/HttpError.ts"
@@ -42,7 +43,7 @@ export const signup = (deps: Deps) => {
   const app = new Hono<AppEnv>()
   app.get("/", async (c) => {
     const token = await deps.csrf.issue()
-    setCookie(c, Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: RequestInfo.of(c.req.raw).secure })
+    const cookie = serialize(Csrf.COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/api/users/new", secure: RequestInfo.of(c.req.raw).secure })
     return Respond.send(c, {
       help: "POST invite, email, password, password_confirm and csrf_token (this value; the cookie set with this response must come along) to /api/users/new.",
       docs: "/api/docs#users",
@@ -54,13 +55,14 @@ export const signup = (deps: Deps) => {
         { name: "password_confirm", type: "password", help: "The same password again" },
         { name: "csrf_token", type: "hidden", help: "The csrf_token of this response" }
       ]
-    })
+    }, undefined, 200, { "Set-Cookie": cookie })
   })
   app.post("/", async (c) => {
     // Cheapest first: the address's sign-up allowance, then the CSRF pair and the fields, then the invite
     // (one indexed write), and only then the deliberately slow password hash. Without a valid invite the
     // answer is the same whether or not the email has an account.
-    const wait = deps.signups.hit(RequestInfo.of(c.req.raw).address)
+    const address = RequestInfo.of(c.req.raw).address
+    const wait = address === RequestInfo.UNKNOWN ? undefined : deps.signups.hit(address)
     if (wait !== undefined) {
       throw new HttpError(429, "rate_limited", `Too many sign-up attempts from your address. Retry after ${wait}s.`, { headers: { "Retry-After": String(wait) } })
     }

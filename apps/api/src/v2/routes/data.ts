@@ -16,10 +16,14 @@ import * as Encode from "../encode.ts"
 import { notFound, requiredParam } from "../errors.ts"
 import { page } from "../pages.ts"
 
+const KNOWN_PARAMS = new Set(["meters", "authorizations", "start", "end", "limit", "after", "access_token"])
+
 /** The caller's meters chosen by `meters` and/or `authorizations` (unknown uids match nothing), oldest first. */
 const chosenMeters = async (deps: Deps, c: Context<V2Env>) => {
-  const meters = Body.queryList(c, "meters")
   const auths = Body.queryList(c, "authorizations")
+  // Some clients write the export links as `files/intervals_csv?<meter uid>`: a bare key names a meter.
+  const bare = Object.entries(c.req.query()).filter(([k, v]) => v === "" && !KNOWN_PARAMS.has(k)).map(([k]) => k)
+  const meters = Body.queryList(c, "meters") ?? (auths === undefined && bare.length > 0 ? bare : undefined)
   if (meters === undefined && auths === undefined) {
     throw requiredParam("meters", "Name the meters (\"meters\") or authorizations (\"authorizations\") whose data you want.")
   }
@@ -36,12 +40,15 @@ const window = (c: Context<V2Env>) => {
 
 const num = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? "null" : String(n))
 
-/** One reading: import (delivered) and export (received) kept apart, net = import − export. */
+/**
+ * One reading: `net` (import − export) always; where the meter exported
+ * (net metering), `import` and `export` kept apart beside it. A meter that
+ * only imports has one `net` datapoint, as UtilityAPI's readings do.
+ */
 const readingJson = (start: number, end: number, imp: number | null | undefined, exp: number | null | undefined) => {
   const net = imp === undefined && exp === undefined ? null : imp === null || exp === null ? null : (imp ?? 0) - (exp ?? 0)
   let points = ""
-  if (imp !== undefined) points += `{"type":"import","unit":"kwh","value":${num(imp)}},`
-  if (exp !== undefined) points += `{"type":"export","unit":"kwh","value":${num(exp)}},`
+  if (exp !== undefined) points += `{"type":"import","unit":"kwh","value":${num(imp ?? null)}},{"type":"export","unit":"kwh","value":${num(exp)}},`
   points += `{"type":"net","unit":"kwh","value":${num(net)}}`
   return `{"start":"${fastTimestamp(start)}","end":"${fastTimestamp(end)}","kwh":${num(net)},"datapoints":[${points}]}`
 }
@@ -131,7 +138,7 @@ export const data = (deps: Deps) => {
           JSON.stringify(m.account_uid)
         },"created":"${fastTimestamp(m.created)}","updated":"${fastTimestamp(m.last_collected ?? m.created)}","notes":[],"utility":${
           JSON.stringify(m.utility)
-        },"blocks":["base","readings"],"base":${
+        },"blocks":["base","sources","readings"],"sources":[{"type":"website","raw_url":null}],"base":${
           JSON.stringify({
             service_identifier: m.utility_service_id,
             service_tariff: m.utility_tariff_name,
@@ -154,7 +161,10 @@ export const data = (deps: Deps) => {
         )
       })
     )
-    const body = Stream.make("{\"intervals\":[").pipe(Stream.concat(objects), Stream.concat(Stream.make(`],"next":${JSON.stringify(next)}}`)))
+    const body = Stream.make("{\"intervals\":[").pipe(
+      Stream.concat(objects),
+      Stream.concat(Stream.make(`],"next":${JSON.stringify(next)},"is_incomplete":false}`))
+    )
     return textBody(deps, c, body, JSON_TYPE)
   })
 
@@ -187,6 +197,9 @@ export const data = (deps: Deps) => {
       return out
     }))
   }
+
+  // `billing_summaries_csv` is UtilityAPI's account-level export; Meterbridge has no billing accounts, so it serves the bills.
+  app.get("/files/billing_summaries_csv", async (c) => c.redirect(`${new URL(c.req.url).pathname.replace(/billing_summaries_csv$/, "meters_bills_csv")}${new URL(c.req.url).search}`, 307))
 
   app.get("/files/meters_bills_csv", async (c) => {
     const rows = await billRows(c)

@@ -47,7 +47,7 @@ export const forms = (deps: Deps) => {
       authorization_uid: Body.optionalString(body, "authorization_uid", 100) ?? null,
       ...(s === undefined ? {} : { scope: s })
     }))
-    return c.json(Encode.form(form, await deps.context(c)), 201)
+    return c.json(Encode.form(form, await deps.context(c)))
   })
 
   app.get("/:uid", async (c) => {

@@ -1,5 +1,6 @@
 /** `/api/v2/meters`: the services of authorizations, and asking for their data (historical collection, monitoring). */
 import { Hono } from "hono"
+import { securedResponse } from "../../shared/security.ts"
 import type { Context } from "hono"
 import { Store, Workflow } from "@meterbridge/core"
 import * as Body from "../body.ts"
@@ -63,7 +64,7 @@ export const meters = (deps: Deps) => {
 
   app.get("/:uid", async (c) => {
     const m = await Owned.meter(deps, c.get("userUid"), c.req.param("uid"))
-    return c.json(Encode.meter(m, await deps.context(c)))
+    return securedResponse(JSON.stringify(Encode.meter(m, await deps.context(c))), 200, "application/json")
   })
 
   app.patch("/:uid", async (c) => {

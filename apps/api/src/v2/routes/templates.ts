@@ -36,7 +36,7 @@ export const templates = (deps: Deps) => {
       description: Body.optionalString(body, "description", 2000) ?? null,
       redirect_uris: redirectUris(body) ?? []
     }))
-    return c.json(Encode.template(template, await deps.context(c)), 201)
+    return c.json(Encode.template(template, await deps.context(c)))
   })
 
   app.get("/:uid", async (c) => {
