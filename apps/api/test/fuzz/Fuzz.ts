@@ -20,6 +20,7 @@ import { Store, Timestamp } from "@meterbridge/core"
 import * as H from "../harness.ts"
 import { makeGreenButtonUploads } from "../../src/node/greenButtonUploads.ts"
 import * as Invites from "../../src/shared/Invites.ts"
+import * as Tokens from "../../src/shared/Tokens.ts"
 import * as TokenSecret from "../../src/shared/TokenSecret.ts"
 
 export interface FuzzFigures {
@@ -45,6 +46,8 @@ interface Party {
   readonly email: string
   readonly token: string
   readonly tokenUid: string
+  /** A dashboard session (a `browser` token) for the `mb_session` cookie. */
+  readonly session: string
   /** Uids of this user's objects (accounts, services, tokens, templates, forms). */
   readonly ids: Array<string>
 }
@@ -94,7 +97,8 @@ const seed = async (h: H.Harness, email: string): Promise<Party> => {
     json: { company_name: `Co ${email}`, redirect_uris: ["https://integrator.example/return"] }
   })
   const form = await h.request("/api/v2/forms", { method: "POST", token: u.token, json: { customer_email: `c-${email}` } })
-  const party: Party = { uid: u.uid, email, token: u.token, tokenUid: u.tokenUid, ids: [] }
+  const { secret: session } = await h.run(Tokens.create(u.uid, { type: "browser", now: Timestamp.fromMillis(Date.now()) }))
+  const party: Party = { uid: u.uid, email, token: u.token, tokenUid: u.tokenUid, session, ids: [] }
   await refreshIds(h, party)
   void account
   void template
@@ -151,7 +155,11 @@ export interface FuzzOptions {
 }
 
 export const run = async (options: FuzzOptions): Promise<FuzzFigures> => {
-  const h = await H.make({ config: { anonymousRateLimit: 10_000, signupRateLimit: 10_000 }, uploads: makeGreenButtonUploads({ maxBytes: 1024 * 1024 }) })
+  // Neither fuzzed user is an operator: operator pages list every user by design, and are not a foreign read.
+  const h = await H.make({
+    config: { anonymousRateLimit: 10_000, signupRateLimit: 10_000, operators: ["operator@example.com"] },
+    uploads: makeGreenButtonUploads({ maxBytes: 1024 * 1024 })
+  })
   const a = await seed(h, "fuzz-a@example.com")
   const b = await seed(h, "fuzz-b@example.com")
   const invite = Invites.generate()
@@ -197,7 +205,7 @@ export const run = async (options: FuzzOptions): Promise<FuzzFigures> => {
       query: fc.dictionary(fc.constantFrom(...QUERY), fc.oneof(fc.constantFrom(...NASTY), fc.string({ maxLength: 30 })), { maxKeys: 3 }),
       auth: fc.constantFrom(
         "own-header", "own-header", "own-header", "own-header", "own-header", "own-header", "own-query", "own-basic", "own-bearer",
-        "none", "random", "malformed", "other-and-own"
+        "own-session", "own-session", "own-session", "none", "random", "malformed", "other-and-own"
       ),
       body: fc.oneof(
         { weight: 3, arbitrary: fc.constant({ kind: "none" as const }) },
@@ -240,6 +248,9 @@ export const run = async (options: FuzzOptions): Promise<FuzzFigures> => {
       case "other-and-own":
         headers.set("Authorization", `Token ${own.token}`)
         url.searchParams.set("access_token", TokenSecret.generate())
+        break
+      case "own-session":
+        headers.set("Cookie", `mb_session=${own.session}`)
         break
       case "none":
         break
@@ -290,7 +301,7 @@ export const run = async (options: FuzzOptions): Promise<FuzzFigures> => {
     await refreshIds(h, own)
     await refreshIds(h, other)
     const before = JSON.stringify(await snapshot(h, other.uid))
-    const otherSecrets = [...other.ids, other.uid, other.email, other.token]
+    const otherSecrets = [...other.ids, other.uid, other.email, other.token, other.session]
     const samples = fc.sample(request(own, other), { numRuns: count, seed: options.seed + seedOffset })
     for (const r of samples) {
       const { url, init, carried } = build(r, own)

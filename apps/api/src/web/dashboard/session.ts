@@ -9,6 +9,7 @@ import type { Context } from "hono"
 import { deleteCookie, getCookie, setCookie } from "hono/cookie"
 import { Effect } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
+import { equal } from "../../shared/constantTime.ts"
 import * as RequestInfo from "../../shared/RequestInfo.ts"
 import { run } from "../../shared/run.ts"
 import { subkey } from "../../shared/Shared.ts"
@@ -64,7 +65,7 @@ export const make = (shared: Shared) => {
     return { ...found, csrf: await csrfFor(found.token.uid), isOperator: await isOperator(found.user) }
   }
 
-  const checkCsrf = async (session: Session, field: string | undefined) => field !== undefined && field === session.csrf
+  const checkCsrf = async (session: Session, field: string | undefined) => field !== undefined && equal(field, session.csrf)
 
   /** "locked" while the email has too many recent failures; else checks the password and opens a session. */
   const signIn = async (c: Context, email: string, password: string): Promise<"ok" | "wrong" | "locked"> => {
