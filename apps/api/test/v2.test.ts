@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest"
 import { parse } from "csv-parse/sync"
-import { Collection, Worker } from "@meterbridge/core"
+import { Jobs, Worker } from "@meterbridge/core"
 import { Clock, Effect, Stream as EffectStream } from "effect"
 import * as H from "./harness.ts"
 
@@ -151,7 +151,7 @@ describe("v2 API", async () => {
   })
 
   it("a second, longer historical collection fetches only the missing span", () => {
-    const windows = Collection.missingIntervalWindows(
+    const windows = Jobs.missingIntervalWindows(
       { last_collected: 100 * 86_400_000_000, interval_count: 10, interval_coverage: [[50 * 86_400_000_000, 100 * 86_400_000_000]] },
       { start: 10 * 86_400_000_000, end: 101 * 86_400_000_000 }
     )
@@ -217,7 +217,7 @@ describe("v2 API", async () => {
     expect(down.auth["status_message"]).toMatch(/retrying/i)
     const retryAll = async () => {
       // Each retry waits at most an hour: move the clock two hours further for every attempt.
-      for (let attempt = 1; attempt <= Collection.MAX_ATTEMPTS; attempt++) await h.drainAhead(attempt * 2 * 3_600_000)
+      for (let attempt = 1; attempt <= Jobs.MAX_ATTEMPTS; attempt++) await h.drainAhead(attempt * 2 * 3_600_000)
     }
     await retryAll()
     const downAfterRetries = await body(v2(`/authorizations/${down.uid}`))

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest"
 import { Clock, Effect } from "effect"
-import { Billing, Collection, Store, Timestamp } from "@meterbridge/core"
+import { Billing, Jobs, Store, Timestamp } from "@meterbridge/core"
 import { Dispatcher } from "@meterbridge/webhooks"
 import { type Receiver, startReceiver } from "../../../packages/webhooks/test/receiver.ts"
 import * as Harness from "./harness.ts"
@@ -207,8 +207,8 @@ describe("prepaid billing", () => {
     // Each collection job runs twice, as after a crash between its last write and its completion: charged once.
     const jobs = await h.run(Store.Store.use((s) => s.listJobs))
     for (const job of jobs) {
-      await h.run(Collection.runJob(job))
-      await h.run(Collection.runJob(job))
+      await h.run(Jobs.runJob(job))
+      await h.run(Jobs.runJob(job))
     }
     await h.drain()
     const billing = await json(await h.request("/api/v2/billing", { token }))

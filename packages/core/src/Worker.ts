@@ -5,7 +5,8 @@
  * idempotent, so running a job twice is safe.
  */
 import { Effect, Fiber } from "effect"
-import { runJob, now, type CollectionError } from "./Collection.ts"
+import { now, type CollectionError } from "./Collection.ts"
+import { runJob } from "./Jobs.ts"
 import type { Collectors } from "./Collectors.ts"
 import { markExpired } from "./Expiry.ts"
 import { Store, type Job, type StoreError } from "./Store.ts"

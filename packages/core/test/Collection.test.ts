@@ -1,6 +1,6 @@
 import { Clock, Effect, Layer, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { Collection, Collector, CollectorError, Collectors, Store, Timestamp, Vault, Worker } from "../src/index.ts"
+import { Collection, Collector, CollectorError, Collectors, Jobs, Store, Timestamp, Vault, Worker } from "../src/index.ts"
 import { MemoryStore } from "../src/testing/index.ts"
 
 const DAY = Timestamp.MICROS_PER_DAY
@@ -192,10 +192,10 @@ describe("Collection state machine", () => {
 
   it("gives up after the last attempt with an error that says so", async () => {
     const { run, runLater, store, state } = await setup()
-    for (let i = 0; i < Collection.MAX_ATTEMPTS; i++) state.failures.push(CollectorError.unavailable("DOWN"))
+    for (let i = 0; i < Jobs.MAX_ATTEMPTS; i++) state.failures.push(CollectorError.unavailable("DOWN"))
     const account = await run(Collection.addAccount(input({ utility_username: "joe", utility_password: "secret" })))
     let later = 0
-    for (let i = 0; i < Collection.MAX_ATTEMPTS; i++) {
+    for (let i = 0; i < Jobs.MAX_ATTEMPTS; i++) {
       await runLater(later, Worker.drain)
       later += Collection.backoffMs(i) + 1_000
     }

@@ -55,6 +55,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
   const dialect = options.dialect ?? detect(db)
 
   const userByUid = precompile(db, db.selectFrom("users").selectAll().where("uid", "=", ""))
+  const accountByUid = precompile(db, db.selectFrom("accounts").selectAll().where("uid", "=", ""))
   const tokenByUid = precompile(db, db.selectFrom("tokens").selectAll().where("uid", "=", ""))
   const tokenBySecret = precompile(db, db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
   const countRequests = precompile(db, db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", 0) })).where("uid", "=", ""))
@@ -162,7 +163,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         db.insertInto("accounts").values(Rows.flags({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) }))
           .execute()).pipe(Effect.asVoid),
     getAccount: (uid) =>
-      query("getAccount", () => db.selectFrom("accounts").selectAll().where("uid", "=", uid).executeTakeFirst())
+      query("getAccount", () => accountByUid(uid))
         .pipe(Effect.map((r) => r && Rows.account(r))),
     findAccountByAuthorizationRef: (ref) =>
       query("findAccountByAuthorizationRef", () =>
