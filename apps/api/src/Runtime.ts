@@ -20,6 +20,10 @@ export interface ApiConfig {
   readonly signingKey: Uint8Array
   /** Requests per second per token (the reference's 50). */
   readonly rateLimit: number
+  /** Requests per second per client address without a valid token (anonymous ones, failed authentications); default 20. */
+  readonly anonymousRateLimit?: number
+  /** Sign-up attempts per 10 minutes per client address; default 30. */
+  readonly signupRateLimit?: number
   /** The server's own origin, e.g. `http://127.0.0.1:3000`, for OAuth callbacks and links. */
   readonly publicBaseUrl: string
   /** Milliseconds since the epoch; tests move it. */

@@ -11,6 +11,7 @@ import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
 import * as Passwords from "./shared/Passwords.ts"
 import { scryptPasswords } from "./node/passwords.ts"
+import * as Settings from "./node/settings.ts"
 import * as Tokens from "./shared/Tokens.ts"
 
 const USAGE = `Usage: meterbridge <command> [options]
@@ -26,6 +27,8 @@ const USAGE = `Usage: meterbridge <command> [options]
   balance credit --user <email> --amount <dollars>         adds to the user's prepaid balance (negative to correct)
   balance show --user <email>
   migrate
+  serve                                                   the API (as pnpm start), with collection loops unless METERBRIDGE_WORKER_CONCURRENCY=0
+  worker                                                  collection loops only, ops endpoints on METERBRIDGE_WORKER_OPS_PORT (9464)
 
 The database is DATABASE_URL (default sqlite:./data/meterbridge.db).`
 
@@ -181,10 +184,27 @@ const commands: Record<string, (args: Array<string>, db: () => Promise<OpenedSto
   }
 }
 
-const main = async (argv: Array<string>): Promise<number> => {
+const main = async (argv: Array<string>): Promise<number | undefined> => {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     out(USAGE)
     return argv.length === 0 ? 2 : 0
+  }
+  if (argv[0] === "worker" || argv[0] === "serve") {
+    if (argv.length > 1) {
+      process.stderr.write(`meterbridge: ${argv[0]} takes no arguments (settings come from the environment)\n\n${USAGE}\n`)
+      return 2
+    }
+    // Long-running: the process ends through its lifecycle (SIGTERM/SIGINT), not by returning.
+    try {
+      const settings = Settings.read(process.env)
+      // Loaded only here: the HTTP app, logger and metrics are not needed by one-shot commands.
+      const { runApi, runWorker } = await import("./node/processes.ts")
+      await (argv[0] === "worker" ? runWorker : runApi)(settings, process.env)
+      return undefined
+    } catch (e) {
+      process.stderr.write(`meterbridge: cannot start: ${e instanceof Error ? e.message : String(e)}\n`)
+      return 1
+    }
   }
   const key = argv[0] === "migrate" ? "migrate" : `${argv[0]} ${argv[1] ?? ""}`
   const command = commands[key]
@@ -211,4 +231,5 @@ const main = async (argv: Array<string>): Promise<number> => {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+if (code !== undefined) process.exitCode = code

@@ -20,7 +20,7 @@ describe("the collectors registry", () => {
   })
 
   it("registers each utility ID once and, in test mode, mounts every sandbox", () => {
-    const registered = AppCollectors.build({ publicBaseUrl: "http://x.test", env: {} })
+    const registered = AppCollectors.build({ publicBaseUrl: "http://x.test", env: {}, testMode: true })
     const ids = registered.map((r) => r.collector.info.utility)
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids).toEqual(AppCollectors.registrations.map((r) => r.utility))
@@ -28,6 +28,6 @@ describe("the collectors registry", () => {
   })
 
   it("refuses half-configured production credentials", () => {
-    expect(() => AppCollectors.build({ publicBaseUrl: "http://x.test", env: { SCE_CLIENT_ID: "abc" } })).toThrow(/SCE_CLIENT_SECRET/)
+    expect(() => AppCollectors.build({ publicBaseUrl: "http://x.test", env: { SCE_CLIENT_ID: "abc" }, testMode: true })).toThrow(/SCE_CLIENT_SECRET/)
   })
 })

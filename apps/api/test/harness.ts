@@ -1,12 +1,13 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
 import { expect } from "vitest"
 import { Clock, Context, Effect } from "effect"
-import { Billing, Collectors, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
+import { Billing, Collectors, Quotas, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import { Endpoints } from "@meterbridge/webhooks"
 import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
-import type { Services } from "../src/Runtime.ts"
-import { createApp } from "../src/app.ts"
+import type { ApiConfig, Services } from "../src/Runtime.ts"
+import { type AppOptions, createApp } from "../src/app.ts"
+import type { PasswordHasher } from "../src/shared/Passwords.ts"
 import * as AppCollectors from "../src/node/collectors.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { nodeAssets } from "../src/node/assets.ts"
@@ -47,21 +48,30 @@ export interface Harness {
 // Building the sandboxes (their datasets) is the slow part of a harness: one set per test file.
 let registeredOnce: ReadonlyArray<AppCollectors.Registered> | undefined
 
-export const make = async (options: {
-  rateLimit?: number
-  store?: Store.StoreShape
-  extraCollectors?: ReadonlyArray<Collector.Collector>
-  billing?: Billing.BillingSettings
+export interface HarnessOptions {
+  readonly rateLimit?: number
+  readonly store?: Store.StoreShape
+  readonly extraCollectors?: ReadonlyArray<Collector.Collector>
+  /** Other settings (per-address limits…), over the harness's own. */
+  readonly config?: Partial<ApiConfig>
+  readonly appOptions?: AppOptions
+  readonly passwords?: PasswordHasher
+  /** Per-user quotas other than the defaults. */
+  readonly quotas?: Quotas.QuotasShape
+  readonly billing?: Billing.BillingSettings
   /** Webhook targets on private addresses; allowed by default (test mode, receivers on loopback). */
-  allowPrivate?: boolean
-  uploads?: FileUploads
-} = {}): Promise<Harness> => {
+  readonly allowPrivate?: boolean
+  readonly uploads?: FileUploads
+}
+
+export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const store = options.store ?? MemoryStore.make()
-  const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {} }))
+  const registered = (registeredOnce ??= AppCollectors.build({ publicBaseUrl: BASE, env: {}, testMode: true }))
   const vault = await Effect.runPromise(Vault.make(crypto.getRandomValues(new Uint8Array(32))))
   const context = Context.make(Store.Store, store).pipe(
     Context.add(Collectors.Collectors, Collectors.make([...registered.map((r) => r.collector), ...(options.extraCollectors ?? [])])),
     Context.add(Vault.Vault, vault),
+    Context.add(Quotas.Quotas, options.quotas ?? Quotas.DEFAULTS),
     Context.add(Billing.Billing, options.billing ?? Billing.defaults),
     Context.add(Endpoints.Settings, { policy: { allowPrivate: options.allowPrivate ?? true } })
   )
@@ -69,17 +79,18 @@ export const make = async (options: {
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: scryptPasswords, assets: nodeAssets,
+      context, passwords: options.passwords ?? scryptPasswords, assets: nodeAssets,
       ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),
         rateLimit: options.rateLimit ?? 10_000,
         publicBaseUrl: BASE,
         clock: () => clock.now,
-        log: (l) => logs.push(l)
+        log: (l) => logs.push(l),
+        ...options.config
       }
     },
-    { mounts: AppCollectors.mounts(registered), logRequests: true }
+    { mounts: AppCollectors.mounts(registered, true), logRequests: true, ...options.appOptions }
   )
   const run = <A, E>(e: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provideContext(e, context))
   return {

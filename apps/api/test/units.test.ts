@@ -3,6 +3,8 @@ import * as ConfirmationCode from "../src/shared/ConfirmationCode.ts"
 import * as Csrf from "../src/shared/Csrf.ts"
 import { presentedToken } from "../src/shared/auth.ts"
 import * as RateLimit from "../src/shared/rateLimit.ts"
+import * as Settings from "../src/node/settings.ts"
+import * as AppCollectors from "../src/node/collectors.ts"
 import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
 import * as Passwords from "../src/node/passwords.ts"
 
@@ -52,6 +54,21 @@ describe("rate limiter", () => {
     now = 1_000
     expect(limiter.peek("a")).toBeUndefined()
     expect(limiter.hit("a")).toBeUndefined()
+  })
+
+  it("keeps an active key's window while a flood of new keys passes through", () => {
+    let now = 0
+    const limiter = RateLimit.make(5, () => now, 60_000)
+    for (let i = 0; i < 5; i++) expect(limiter.hit("victim-abuser")).toBeUndefined()
+    expect(limiter.hit("victim-abuser")).toBeDefined()
+    // 10,000 distinct keys (random tokens) used to clear the whole map, and with it this key's window.
+    for (let i = 0; i < 30_000; i++) {
+      limiter.hit(`random-${i}`)
+      if (i % 1000 === 0) expect(limiter.hit("victim-abuser")).toBeDefined()
+    }
+    expect(limiter.hit("victim-abuser")).toBeDefined()
+    now = 60_000
+    expect(limiter.hit("victim-abuser")).toBeUndefined()
   })
 
   it("refuses an unbounded limit", () => {
@@ -128,5 +145,36 @@ describe("DATABASE_URL", () => {
   it("refuses other schemes without echoing a password", () => {
     expect(() => parseDatabaseUrl("mysql://root:hunter2@h/db")).toThrow(/not supported/)
     expect(() => parseDatabaseUrl("mysql://root:hunter2@h/db")).not.toThrow(/hunter2/)
+  })
+})
+
+describe("settings", () => {
+  it("refuses DATABASE_URL=file:… (it used to become a folder named file:) and names every bad variable at once", () => {
+    let error: unknown
+    try {
+      Settings.read({ DATABASE_URL: "file:/tmp/x.db", PORT: "80a", METERBRIDGE_TEST_MODE: "maybe", METERBRIDGE_TRUSTED_PROXIES: "proxy.local" })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(Settings.SettingsError)
+    const problems = (error as Settings.SettingsError).problems.join("\n")
+    expect(problems).toMatch(/DATABASE_URL "file:\/tmp\/x.db" is not supported/)
+    expect(problems).toMatch(/PORT must be a whole number/)
+    expect(problems).toMatch(/METERBRIDGE_TEST_MODE must be true or false/)
+    expect(problems).toMatch(/METERBRIDGE_TRUSTED_PROXIES/)
+  })
+
+  it("reads test mode, trusted proxies and worker settings", () => {
+    const s = Settings.read({ METERBRIDGE_TEST_MODE: "off", METERBRIDGE_TRUSTED_PROXIES: "10.0.0.1, ::ffff:127.0.0.1", METERBRIDGE_WORKER_CONCURRENCY: "0" })
+    expect(s.testMode).toBe(false)
+    expect([...s.trustedProxies]).toEqual(["10.0.0.1", "127.0.0.1"])
+    expect(s.worker.concurrency).toBe(0)
+    expect(Settings.read({}).testMode).toBe(true)
+  })
+
+  it("without test mode, no sandbox is mounted and utilities without credentials are not served (DEMO still is)", () => {
+    const registered = AppCollectors.build({ publicBaseUrl: "http://x.test", env: {}, testMode: false })
+    expect(registered.map((r) => r.collector.info.utility)).toEqual(["DEMO"])
+    expect(AppCollectors.mounts(registered, false)).toEqual({})
   })
 })

@@ -15,6 +15,7 @@ import {
   authorizationState, collectorForAccount, enqueue, isRequestError, loadAccount, log, NotFound, now, registrationFor,
   resume, scheduleAfterAuthorization, seal, type Sealed, unseal
 } from "./internal/Accounts.ts"
+import { Quotas, QuotaExceeded } from "./Quotas.ts"
 import { atomically, Store } from "./Store.ts"
 import type { AccountRecord, ServiceRecord } from "./Store.ts"
 import { format, MICROS_PER_DAY, type Micros } from "./Timestamp.ts"
@@ -59,6 +60,14 @@ export interface AddAccountInput {
  * and collection to the worker.
  */
 export const addAccount = Effect.fn("Collection.addAccount")(function*(input: AddAccountInput) {
+  // The quota first: a user at it costs the utility (and us) nothing more.
+  const { maxAuthorizationsPerUser } = yield* Quotas
+  const held = (yield* (yield* Store).listAccounts(input.user_uid)).filter((a) => a.revoked === null).length
+  if (held >= maxAuthorizationsPerUser) {
+    return yield* new QuotaExceeded({
+      message: `This user already holds ${held} authorizations, the most this server allows (${maxAuthorizationsPerUser}); revoke or delete some first.`
+    })
+  }
   // v1's add collects at once, so it needs credit; a form's authorization collects only once asked (and is billed then).
   if (input.origin === undefined) yield* Billing.requireBalance(input.user_uid, [{ utility: input.utility, is_test: false }])
   const collector = yield* collectorForAccount({ utility: input.utility, is_test: input.origin?.is_test ?? false })
@@ -108,13 +117,27 @@ export const addAccount = Effect.fn("Collection.addAccount")(function*(input: Ad
   return account
 })
 
-/** The OAuth-style return: the utility sent the customer back with `reference` (e.g. `state`) and parameters. */
+/**
+ * The account waiting for the customer's browser to come back with OAuth
+ * `state` = `reference`, or undefined. Only redirect-based consents (those
+ * that sent the customer to an `authorization_url`) qualify: their reference
+ * is a fresh random state per consent. Other pending authorizations have
+ * references the customer or utility may know (an SMT agreement id, shown in
+ * the customer's email), so they must never be completable by a URL.
+ */
+export const pendingConsent = (reference: string) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const account = yield* store.findAccountByAuthorizationRef(reference)
+    return account !== undefined && account.authorization_url !== null ? account : undefined
+  })
+
+/** The OAuth-style return: the utility sent the customer back with `reference` (OAuth `state`) and parameters. */
 export const completeAuthorization = Effect.fn("Collection.completeAuthorization")(function*(
   reference: string,
   params: Readonly<Record<string, string>>
 ) {
-  const store = yield* Store
-  const account = yield* store.findAccountByAuthorizationRef(reference)
+  const account = yield* pendingConsent(reference)
   if (!account) return yield* new NotFound({ message: "This authorization link is unknown or was already used" })
   return yield* resume(account, params)
 })

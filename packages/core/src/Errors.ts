@@ -7,6 +7,7 @@ import type { PaymentRequired } from "./Billing.ts"
 import type { NotFound, UnknownUtility } from "./Collection.ts"
 import type { CollectorError } from "./CollectorError.ts"
 import type { Conflict, StoreError } from "./Store.ts"
+import type { QuotaExceeded } from "./Quotas.ts"
 import type { VaultError } from "./Vault.ts"
 import type { InvalidInput } from "./InvalidInput.ts"
 import type { ExpiredOrRevoked, NotDeletable } from "./Workflow.ts"
@@ -21,6 +22,7 @@ export type DomainError =
   | InvalidInput
   | NotDeletable
   | ExpiredOrRevoked
+  | QuotaExceeded
   | PaymentRequired
 
 /** For the `default` branch of an exhaustive switch over `DomainError["_tag"]`. */

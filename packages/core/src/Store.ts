@@ -163,6 +163,11 @@ export interface Job {
   readonly locked_until: Micros | null
 }
 
+export interface ClaimOptions {
+  /** At most this many jobs of one user run at once (a quota; concurrent claimers may exceed it by their number − 1). */
+  readonly maxRunningPerUser?: number
+}
+
 export type RegistrationStatus = "pending" | "live"
 
 /** What happened, as UtilityAPI names it (see `Events.ts`). */
@@ -396,8 +401,13 @@ export interface StoreShape {
   readonly enqueueJob: (
     job: Pick<Job, "kind" | "target_uid" | "params" | "run_at">
   ) => Effect.Effect<string, StoreError>
-  /** Atomically takes the earliest job due at `now` whose lease is free or lapsed, leasing it until `leaseUntil`. */
-  readonly claimJob: (now: Micros, leaseUntil: Micros) => Effect.Effect<Job | undefined, StoreError>
+  /**
+   * Atomically takes a job due at `now` whose lease is free or lapsed, leasing it until `leaseUntil`.
+   * Fair between users (the owners of the jobs' accounts and services): the job of the user with the
+   * fewest jobs running (leased) goes first, then the earliest; a user with `maxRunningPerUser` jobs
+   * running gets none until one ends. One user's backlog never starves another's.
+   */
+  readonly claimJob: (now: Micros, leaseUntil: Micros, options?: ClaimOptions) => Effect.Effect<Job | undefined, StoreError>
   readonly extendLease: (id: string, leaseUntil: Micros) => Effect.Effect<void, StoreError>
   readonly completeJob: (id: string) => Effect.Effect<void, StoreError>
   /** Releases the lease and reschedules the job for `runAt`, counting an attempt. */

@@ -24,10 +24,13 @@ export interface WorkerOptions {
   readonly scheduleEveryMs?: number
   /** Active services are re-collected when their last collection is older than this. */
   readonly refreshAfterMs?: number
+  /** At most this many jobs of one user run at once, across all workers on the Store (unlimited by default). */
+  readonly maxRunningPerUser?: number
 }
 
 const defaults = {
   concurrency: 2,
+  maxRunningPerUser: Number.MAX_SAFE_INTEGER,
   leaseMs: 60_000,
   pollMs: 1_000,
   scheduleEveryMs: 15 * 60_000,
@@ -37,11 +40,11 @@ const defaults = {
 type Env = Store | Collectors | Vault
 
 /** Claims and runs one due job; false when none is due. */
-export const runNext = (leaseMs = defaults.leaseMs): Effect.Effect<boolean, StoreError | VaultError, Env> =>
+export const runNext = (leaseMs = defaults.leaseMs, maxRunningPerUser = defaults.maxRunningPerUser): Effect.Effect<boolean, StoreError | VaultError, Env> =>
   Effect.gen(function*() {
     const store = yield* Store
     const t = yield* now
-    const job = yield* store.claimJob(t, t + leaseMs * 1000)
+    const job = yield* store.claimJob(t, t + leaseMs * 1000, { maxRunningPerUser })
     if (!job) return false
     yield* runLeased(job, leaseMs)
     return true
@@ -60,7 +63,11 @@ const runLeased = (job: Job, leaseMs: number) =>
         )
       )
     )
-    const outcome = yield* runJob(job).pipe(Effect.ensuring(Fiber.interrupt(heartbeat)))
+    // A worker told to stop hands its job back at once rather than leaving the lease to lapse.
+    const outcome = yield* runJob(job).pipe(
+      Effect.ensuring(Fiber.interrupt(heartbeat)),
+      Effect.onInterrupt(() => now.pipe(Effect.flatMap((t) => store.retryJob(job.id, t)), Effect.ignore))
+    )
     if (outcome === "done") yield* store.completeJob(job.id)
     else yield* store.retryJob(job.id, outcome.retryAt)
   })
@@ -94,7 +101,7 @@ export const drain: Effect.Effect<number, StoreError | VaultError, Env> = Effect
 export const run = (options: WorkerOptions = {}): Effect.Effect<never, never, Env> => {
   const o = { ...defaults, ...options }
   const loop = Effect.forever(
-    runNext(o.leaseMs).pipe(
+    runNext(o.leaseMs, o.maxRunningPerUser).pipe(
       Effect.catchCause((cause) => Effect.logError("collection job failed", cause).pipe(Effect.as(false))),
       Effect.flatMap((ran) => (ran ? Effect.void : Effect.sleep(o.pollMs)))
     )

@@ -187,6 +187,20 @@ export interface JobsTable {
   run_at: Int
   attempts: Int
   locked_until: Int | null
+  /** The owner of the target account or service when enqueued (0004): fair claiming between users. */
+  user_uid: string | null
+}
+
+/** When each user's job was last claimed (0004): the fair claim serves the least recent first. */
+export interface JobOwnersTable {
+  user_uid: string
+  last_claimed: Int
+}
+
+/** One row per live collection worker (0004): its last heartbeat, ms since the epoch. */
+export interface WorkerHeartbeatsTable {
+  worker_id: string
+  beat: Int
 }
 
 /** The outbox: one row per event and delivery target, with its delivery state. */
@@ -248,6 +262,8 @@ export interface Database {
   webhooks: WebhooksTable
   deliveries: DeliveriesTable
   ledger: LedgerTable
+  worker_heartbeats: WorkerHeartbeatsTable
+  job_owners: JobOwnersTable
   users: UsersTable
   tokens: TokensTable
   invites: InvitesTable

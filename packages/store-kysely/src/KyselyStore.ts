@@ -368,21 +368,47 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
             }
             return String(waiting.id)
           }
+          const owner = job.kind === "account"
+            ? await trx.selectFrom("accounts").select("user_uid").where("uid", "=", job.target_uid).executeTakeFirst()
+            : await trx.selectFrom("services").select("user_uid").where("uid", "=", job.target_uid).executeTakeFirst()
           const row = await trx.insertInto("jobs")
-            .values({ kind: job.kind, target_uid: job.target_uid, params: JSON.stringify(job.params), run_at: job.run_at, attempts: 0, locked_until: null })
+            .values({
+              kind: job.kind,
+              target_uid: job.target_uid,
+              params: JSON.stringify(job.params),
+              run_at: job.run_at,
+              attempts: 0,
+              locked_until: null,
+              user_uid: owner?.user_uid ?? null
+            })
             .returning("id").executeTakeFirstOrThrow()
           return String(row.id)
         })),
-    claimJob: (now, leaseUntil) =>
+    claimJob: (now, leaseUntil, options) =>
       query("claimJob", async () => {
         // One statement: the pick and the lease cannot be split by another claimer. PostgreSQL skips
         // rows another claimer holds; SQLite runs the statement under its single write lock.
-        const pick = sql`select id from jobs where run_at <= ${now} and (locked_until is null or locked_until <= ${now})
-          order by run_at, id limit 1 ${dialect === "postgres" ? sql`for update skip locked` : sql``}`
+        // Fairness: the owner with the fewest running (leased) jobs goes first; among equals, the one
+        // served least recently, then the earliest job. One user's backlog of forty waits behind everyone
+        // else's next job instead of in front of it, even on a single worker slot.
+        const max = options?.maxRunningPerUser ?? 2_147_483_647
+        const pick = sql`select j.id from jobs j
+          left join (select user_uid, count(*) as n from jobs where locked_until > ${now} and user_uid is not null group by user_uid) r
+            on r.user_uid = j.user_uid
+          left join job_owners o on o.user_uid = j.user_uid
+          where j.run_at <= ${now} and (j.locked_until is null or j.locked_until <= ${now}) and coalesce(r.n, 0) < ${max}
+          order by coalesce(r.n, 0), coalesce(o.last_claimed, 0), j.run_at, j.id
+          limit 1 ${dialect === "postgres" ? sql`for update of j skip locked` : sql``}`
         const result = await sql<Database["jobs"]>`update jobs set locked_until = ${leaseUntil}
           where id = (${pick}) and (locked_until is null or locked_until <= ${now}) returning *`.execute(db)
         const row = result.rows[0]
-        return row === undefined ? undefined : Rows.job(row as never)
+        if (row === undefined) return undefined
+        if (row.user_uid !== null) {
+          // Only an ordering hint: a claim whose hint is lost (a crash right here) is still leased correctly.
+          await db.insertInto("job_owners").values({ user_uid: row.user_uid, last_claimed: now })
+            .onConflict((oc) => oc.column("user_uid").doUpdateSet({ last_claimed: now })).execute()
+        }
+        return Rows.job(row as never)
       }),
     extendLease: (id, leaseUntil) =>
       query("extendLease", () => db.updateTable("jobs").set({ locked_until: leaseUntil }).where("id", "=", jobId(id)).execute())

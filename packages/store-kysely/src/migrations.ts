@@ -289,7 +289,34 @@ const sessions: Migration = {
   }
 }
 
-const migrations: Record<string, Migration> = { "0001_init": init, "0002_workflow": workflow, "0003_events": events, "0005_sessions": sessions }
+/**
+ * Fair claiming (each job remembers its owner, running jobs are found by their lease, owners by when
+ * they were last served) and worker heartbeats for readiness.
+ */
+const fairJobs: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable("jobs").addColumn("user_uid", "text").execute()
+    await sql`update jobs set user_uid = (select a.user_uid from accounts a where a.uid = jobs.target_uid) where kind = 'account'`.execute(db)
+    await sql`update jobs set user_uid = (select s.user_uid from services s where s.uid = jobs.target_uid) where kind = 'service'`.execute(db)
+    await db.schema.createIndex("jobs_leased").on("jobs").columns(["locked_until"]).execute()
+    await db.schema.createTable("job_owners")
+      .addColumn("user_uid", "text", (c) => c.primaryKey())
+      .addColumn("last_claimed", "bigint", (c) => c.notNull())
+      .execute()
+    await db.schema.createTable("worker_heartbeats")
+      .addColumn("worker_id", "text", (c) => c.primaryKey())
+      .addColumn("beat", "bigint", (c) => c.notNull())
+      .execute()
+  }
+}
+
+const migrations: Record<string, Migration> = {
+  "0001_init": init,
+  "0002_workflow": workflow,
+  "0003_events": events,
+  "0004_fair_jobs": fairJobs,
+  "0005_sessions": sessions
+}
 
 /**
  * The migrator. On PostgreSQL its bookkeeping tables live in the connection's
@@ -303,6 +330,8 @@ export const migrator = async (db: AnyDb) => {
     : (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
   return new Migrator({
     db,
+    // Unordered: migrations written on parallel branches (0004 after 0005 was applied) still apply; each is independent.
+    allowUnorderedMigrations: true,
     provider: { getMigrations: () => Promise.resolve(migrations) },
     ...(schema === undefined ? {} : { migrationTableSchema: schema })
   })

@@ -23,7 +23,7 @@ describe("SQLite setup", () => {
     try {
       const first = await migrate(db)
       const second = await migrate(db)
-      assert.deepStrictEqual(first.results?.map((r) => r.status), ["Success", "Success", "Success", "Success"])
+      assert.deepStrictEqual(first.results?.map((r) => r.status), ["Success", "Success", "Success", "Success", "Success"])
       assert.deepStrictEqual(second.results, [])
       assert.deepStrictEqual(await settings(db), { journal_mode: "wal", synchronous: "FULL", foreign_keys: true, busy_timeout: 5000 })
       const relaxed = openSqlite(join(dir, "pragmas.db"), { synchronous: "NORMAL", busyTimeoutMs: 250 })

@@ -783,6 +783,51 @@ export const suite = (name: string, makeStore: () => Promise<Harness>, options: 
         assert.strictEqual(await run(store.enqueueJob({ kind: "account", target_uid: "a1", params: {}, run_at: T0 + 2 * HOUR })), id)
       })
 
+      it("claims fairly between users: one user's backlog does not starve another's job", async () => {
+        const store = await fresh()
+        const busy = account("busy", "u-busy")
+        const other = account("other", "u-other")
+        await run(store.createAccount(busy))
+        await run(store.createAccount(other))
+        const backlog: Array<string> = []
+        for (let i = 0; i < 40; i++) {
+          const s = await run(store.upsertService(service(`busy-s${i}`, busy, { utility_service_id: `b${i}` })))
+          backlog.push(await run(store.enqueueJob({ kind: "service", target_uid: s.uid, params: {}, run_at: T0 + i })))
+        }
+        // The other user's job is the newest of all.
+        const theirs = await run(store.enqueueJob({ kind: "account", target_uid: "other", params: {}, run_at: T0 + HOUR }))
+        const now = T0 + 2 * HOUR
+        const first = await run(store.claimJob(now, now + HOUR))
+        assert.strictEqual(first?.id, backlog[0], "with nobody running, the earliest job goes first")
+        // Even when the first job is done (a single worker slot), the other user is served next.
+        await run(store.completeJob(first!.id))
+        const second = await run(store.claimJob(now, now + HOUR))
+        assert.strictEqual(second?.id, theirs, "the user served least recently comes before the busy user's backlog")
+        const third = await run(store.claimJob(now, now + HOUR))
+        assert.strictEqual(third?.id, backlog[1])
+      })
+
+      it("maxRunningPerUser caps one user's running jobs; others still get theirs, and a lapsed lease frees a slot", async () => {
+        const store = await fresh()
+        const a = account("a", "u-a")
+        const b = account("b", "u-b")
+        await run(store.createAccount(a))
+        await run(store.createAccount(b))
+        for (let i = 0; i < 5; i++) {
+          const s = await run(store.upsertService(service(`a-s${i}`, a, { utility_service_id: `a${i}` })))
+          await run(store.enqueueJob({ kind: "service", target_uid: s.uid, params: {}, run_at: T0 + i }))
+        }
+        const now = T0 + HOUR
+        const opts = { maxRunningPerUser: 2 }
+        assert.ok(await run(store.claimJob(now, now + HOUR, opts)))
+        assert.ok(await run(store.claimJob(now, now + HOUR, opts)))
+        assert.strictEqual(await run(store.claimJob(now, now + HOUR, opts)), undefined, "u-a is at its quota")
+        const bJob = await run(store.enqueueJob({ kind: "account", target_uid: "b", params: {}, run_at: T0 }))
+        assert.strictEqual((await run(store.claimJob(now, now + HOUR, opts)))?.id, bJob)
+        // Both of u-a's leases lapse: its remaining jobs can run again.
+        assert.ok(await run(store.claimJob(now + HOUR, now + 2 * HOUR, opts)))
+      })
+
       it("two concurrent claimers never get the same job", async () => {
         const store = await fresh()
         const ids = new Set<string>()

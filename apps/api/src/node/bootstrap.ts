@@ -11,8 +11,11 @@ export const bootstrap = (options: { readonly email: string; readonly token?: st
     if ((yield* store.countUsers) > 0) return undefined
     const now = Timestamp.fromMillis(options.nowMs)
     const user: Store.UserRecord = { uid: Ids.newUid(), email: options.email, password_hash: null, created: now }
-    yield* store.createUser(user)
+    // Several API processes may start on one empty database at once: the one whose insert wins bootstraps.
+    const created = yield* store.createUser(user).pipe(Effect.as(true), Effect.catchTag("Conflict", () => Effect.succeed(false)))
+    if (!created) return undefined
     const token = options.token?.trim()
     const { secret } = yield* Tokens.create(user.uid, { now, ...(token ? { secret: token } : {}) })
-    return { user, secret }
+    /** `generated`: the token is new and must be shown once; one given by the operator is never echoed. */
+    return { user, secret, generated: !token }
   })

@@ -21,6 +21,12 @@ export interface CollectorsConfig {
   /** This server's origin; sandboxes are reachable under `<publicBaseUrl>/sandbox/<slug>`. */
   readonly publicBaseUrl: string
   readonly env: Readonly<Record<string, string | undefined>>
+  /**
+   * Test mode (METERBRIDGE_TEST_MODE): utilities without production credentials run against their
+   * sandboxes, mounted over HTTP. Off: such utilities are not served at all, and no sandbox is mounted;
+   * DEMO (which has no production) still collects from its sandbox in-process.
+   */
+  readonly testMode: boolean
 }
 
 export interface Registered {
@@ -33,7 +39,8 @@ interface Registration {
   /** The adapter's folder under `packages/` (checked by a test: every adapter is registered). */
   readonly folder: string
   readonly utility: string
-  readonly make: (config: CollectorsConfig) => Registered
+  /** The utility as configured; undefined when it has no credentials and test mode is off. */
+  readonly make: (config: CollectorsConfig) => Registered | undefined
 }
 
 /** A fetch that hands requests for `<base>/…` straight to the sandbox app. */
@@ -90,6 +97,7 @@ export const registrations: ReadonlyArray<Registration> = [
     make: (cfg) => {
       const live = credentials(cfg.env, "PGE", ["CLIENT_ID", "CLIENT_SECRET"])
       if (live) return { collector: PgeCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "PGE") }) }
+      if (!cfg.testMode) return undefined
       return sandboxed(cfg, "pge", PgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/pge`, customers: PgeSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         PgeCollector.make({ baseUrl, fetch, clientId: PgeSandbox.SANDBOX_CLIENT_ID, clientSecret: PgeSandbox.SANDBOX_CLIENT_SECRET }))
     }
@@ -100,6 +108,7 @@ export const registrations: ReadonlyArray<Registration> = [
     make: (cfg) => {
       const live = credentials(cfg.env, "SCE", ["CLIENT_ID", "CLIENT_SECRET"])
       if (live) return { collector: SceCollector.make({ clientId: live.CLIENT_ID, clientSecret: live.CLIENT_SECRET, redirectUri: callback(cfg), ...tlsFrom(cfg.env, "SCE") }) }
+      if (!cfg.testMode) return undefined
       return sandboxed(cfg, "sce", SceSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sce`, customers: SceSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         SceCollector.make({ baseUrl, fetch, clientId: SceSandbox.SANDBOX_CLIENT_ID, clientSecret: SceSandbox.SANDBOX_CLIENT_SECRET }))
     }
@@ -120,6 +129,7 @@ export const registrations: ReadonlyArray<Registration> = [
           })
         }
       }
+      if (!cfg.testMode) return undefined
       return sandboxed(cfg, "sdge", SdgeSandbox.makeSandbox({ publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/sdge`, customers: SdgeSandbox.dataset(recentGreenButton) }), (baseUrl, fetch) =>
         SdgeCollector.make({ baseUrl, fetch, clientId: SdgeSandbox.SANDBOX_CLIENT_ID, clientSecret: SdgeSandbox.SANDBOX_CLIENT_SECRET }))
     }
@@ -134,6 +144,7 @@ export const registrations: ReadonlyArray<Registration> = [
           collector: SmtCollector.make({ baseUrl: cfg.env["SMT_BASE_URL"] ?? "https://services.smartmetertexas.net", username: live.USERNAME, password: live.PASSWORD, requestorId: live.REQUESTOR_ID, duns: live.DUNS, ...tlsFrom(cfg.env, "SMT") })
         }
       }
+      if (!cfg.testMode) return undefined
       return sandboxed(cfg, "smt", SmtSandbox.makeSandbox({
         publicBaseUrl: `${cfg.publicBaseUrl}/sandbox/smt`,
         // SMT keeps 24 months; in test mode the data runs up to yesterday.
@@ -145,8 +156,12 @@ export const registrations: ReadonlyArray<Registration> = [
   }
 ]
 
-export const build = (config: CollectorsConfig): ReadonlyArray<Registered> => registrations.map((r) => r.make(config))
+export const build = (config: CollectorsConfig): ReadonlyArray<Registered> =>
+  registrations.flatMap((r) => {
+    const registered = r.make(config)
+    return registered === undefined ? [] : [registered]
+  })
 
-/** `{ "/sandbox/<slug>": app }` for `createApp`'s `mounts`. */
-export const mounts = (registered: ReadonlyArray<Registered>) =>
-  Object.fromEntries(registered.flatMap((r) => (r.sandbox ? [[`/sandbox/${r.sandbox.slug}`, r.sandbox.app] as const] : [])))
+/** `{ "/sandbox/<slug>": app }` for `createApp`'s `mounts`: sandboxes are reachable over HTTP in test mode only. */
+export const mounts = (registered: ReadonlyArray<Registered>, testMode: boolean) =>
+  testMode ? Object.fromEntries(registered.flatMap((r) => (r.sandbox ? [[`/sandbox/${r.sandbox.slug}`, r.sandbox.app] as const] : []))) : {}

@@ -5,7 +5,8 @@
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type { Store } from "@meterbridge/core"
-import { KyselyStore, migrate } from "@meterbridge/store-kysely"
+import type { Kysely } from "kysely"
+import { type Database, KyselyStore, migrate, Operations } from "@meterbridge/store-kysely"
 import type { DatabaseTarget } from "./databaseUrl.ts"
 
 export interface OpenedStore {
@@ -13,7 +14,21 @@ export interface OpenedStore {
   readonly describe: string
   readonly migrate: () => Promise<void>
   readonly close: () => Promise<void>
+  /** Readiness and worker heartbeats (see store-kysely's Operations). */
+  readonly ops: {
+    readonly pendingMigrations: () => Promise<ReadonlyArray<string>>
+    readonly beat: (workerId: string, nowMs: number) => Promise<void>
+    readonly leave: (workerId: string) => Promise<void>
+    readonly lastBeat: (sinceMs: number) => Promise<{ readonly newest: number | undefined; readonly alive: number }>
+  }
 }
+
+const opsOf = (db: Kysely<Database>): OpenedStore["ops"] => ({
+  pendingMigrations: () => Operations.pendingMigrations(db),
+  beat: (id, now) => Operations.beat(db, id, now),
+  leave: (id) => Operations.leave(db, id),
+  lastBeat: (since) => Operations.lastBeat(db, since)
+})
 
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
@@ -24,7 +39,8 @@ export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> =>
       store: KyselyStore.make(db, { dialect: "sqlite" }),
       describe: `SQLite ${target.path}`,
       migrate: async () => void (await migrate(db)),
-      close: () => db.destroy()
+      close: () => db.destroy(),
+      ops: opsOf(db)
     }
   }
   const { openPostgres } = await import("@meterbridge/store-kysely/postgres")
@@ -33,6 +49,7 @@ export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> =>
     store: KyselyStore.make(db, { dialect: "postgres" }),
     describe: "PostgreSQL",
     migrate: async () => void (await migrate(db)),
-    close: () => db.destroy()
+    close: () => db.destroy(),
+    ops: opsOf(db)
   }
 }

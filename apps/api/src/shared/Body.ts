@@ -5,20 +5,55 @@
  */
 import type { Context } from "hono"
 import { Timestamp } from "@meterbridge/core"
+import { readBytes } from "./boundedBody.ts"
 import { HttpError, badRequest, invalidField, missingField } from "./HttpError.ts"
 
 export type Body = Readonly<Record<string, unknown>>
 
-const MAX_BYTES = 20 * 1024 * 1024
+const MAX_BYTES = 1024 * 1024
+
+const notAForm = () => badRequest("invalid_form", "The request body is not a well-formed form (check the multipart boundary and that every part is terminated).")
+
+/**
+ * One plain record from a form: the first value of each field. Multipart goes
+ * through the platform's parser (the Fetch standard's `formData()`), over
+ * bytes already read within the limit; anything it refuses is a 400.
+ */
+const readForm = async (bytes: Uint8Array, type: string): Promise<Body> => {
+  if (type.startsWith("multipart/form-data")) {
+    const boundary = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(type)
+    if (!boundary) throw notAForm()
+    let form: FormData
+    try {
+      form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "Content-Type": type } }).formData()
+    } catch {
+      throw notAForm()
+    }
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of form) if (!(k in out)) out[k] = typeof v === "string" ? v : undefined
+    return out
+  }
+  const text = decode(bytes)
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of new URLSearchParams(text)) if (!(k in out)) out[k] = v
+  return out
+}
+
+const decode = (bytes: Uint8Array): string => {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+  } catch {
+    throw badRequest("invalid_encoding", "The request body is not valid UTF-8.")
+  }
+}
 
 export const read = async (c: Context): Promise<Body> => {
-  const length = Number(c.req.header("content-length") ?? "0")
-  if (length > MAX_BYTES) throw new HttpError(413, "body_too_large", `Request bodies are limited to ${MAX_BYTES} bytes.`)
+  const bytes = await readBytes(c.req.raw, MAX_BYTES)
   const type = (c.req.header("content-type") ?? "").toLowerCase()
   if (type.startsWith("application/json")) {
     let parsed: unknown
     try {
-      parsed = await c.req.json()
+      parsed = JSON.parse(decode(bytes))
     } catch {
       throw badRequest("invalid_json", "The request body is not valid JSON.")
     }
@@ -28,13 +63,9 @@ export const read = async (c: Context): Promise<Body> => {
     return parsed as Body
   }
   if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-    const form = await c.req.parseBody()
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(form)) out[k] = typeof v === "string" ? v : Array.isArray(v) ? v[0] : undefined
-    return out
+    return readForm(bytes, (c.req.header("content-type") ?? "").trim())
   }
-  const text = await c.req.text()
-  if (text.trim() === "") return {}
+  if (decode(bytes).trim() === "") return {}
   throw new HttpError(415, "unsupported_media_type", "Send the body as application/json or application/x-www-form-urlencoded.")
 }
 

@@ -3,6 +3,8 @@
  * API token): `GET /users/new` sets a signed random value as a cookie and shows
  * it; the POST must carry the cookie and the same value as `csrf_token`.
  */
+import { equal } from "./constantTime.ts"
+
 export const COOKIE = "mb_csrf"
 
 const encoder = new TextEncoder()
@@ -27,9 +29,9 @@ export const make = (key: Uint8Array): Csrf => {
       return `${nonce}.${await sign(nonce)}`
     },
     check: async (cookie, field) => {
-      if (!cookie || !field || cookie !== field) return false
+      if (!cookie || !field || !equal(cookie, field)) return false
       const [nonce, sig] = cookie.split(".")
-      return !!nonce && sig === (await sign(nonce))
+      return !!nonce && sig !== undefined && equal(sig, await sign(nonce))
     }
   }
 }

@@ -10,6 +10,13 @@ import type { Store } from "@meterbridge/core"
 
 export interface TokenCache {
   readonly get: (secretHash: string, nowMs: number) => Store.TokenRecord | undefined
+  /**
+   * Whether this hash belonged to a valid token when last looked up, however long ago (while it stays among
+   * the most recent entries). A client address over its limit of failed authentications gets no lookup for
+   * random tokens, but a token known here is still looked up: a legitimate client behind the same address
+   * as an attacker keeps working.
+   */
+  readonly seen: (secretHash: string) => boolean
   readonly set: (secretHash: string, token: Store.TokenRecord, nowMs: number) => void
   readonly forget: (tokenUid: string) => void
 }
@@ -19,15 +26,13 @@ export const make = (ttlMs = 1_000, maxEntries = 10_000): TokenCache => {
   return {
     get: (hash, now) => {
       const e = entries.get(hash)
-      if (e === undefined) return undefined
-      if (e.until <= now) {
-        entries.delete(hash)
-        return undefined
-      }
-      return e.token
+      // A stale entry stays (for `seen`) until a lookup replaces it or it is evicted.
+      return e === undefined || e.until <= now ? undefined : e.token
     },
+    seen: (hash) => entries.has(hash),
     set: (hash, token, now) => {
       // Insertion order makes the first key the oldest: drop it when full.
+      entries.delete(hash)
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!)
       entries.set(hash, { token, until: now + ttlMs })
     },

@@ -9,6 +9,12 @@ import { FileImport } from "@meterbridge/core"
 import type { Runtime, Services } from "../Runtime.ts"
 import { HttpError, invalidField, missingField } from "./HttpError.ts"
 
+/**
+ * The upload endpoints (v1 `POST /api/services/import[.json|.csv]`, v2 `POST /api/v2/imports`): their bodies stream
+ * to the runtime's spool under `METERBRIDGE_UPLOAD_MAX_BYTES`, so the app does not read them into memory first.
+ */
+export const isStreamedUpload = (path: string): boolean => /^\/api\/(services\/import(\.json|\.csv)?|v2\/imports\/?)$/.test(path)
+
 /** A file's utility is whatever the user says; a file rarely names it. */
 export const DEFAULT_UTILITY = "GREEN_BUTTON"
 

@@ -4,6 +4,8 @@
  * compensating controls live here (no caching, no Referer, redacted logs).
  */
 import type { MiddlewareHandler } from "hono"
+import { matchedRoutes } from "hono/route"
+import * as RequestInfo from "./RequestInfo.ts"
 import type { AppEnv } from "../v1/AppEnv.ts"
 
 /** What every API and page response carries. */
@@ -31,6 +33,10 @@ export const securedResponse = (body: string | ReadableStream<Uint8Array>, statu
 
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next()
+  // The matched route's pattern (the last handler's, not this middleware's "*"), for per-route metrics.
+  const handlers = matchedRoutes(c).filter((r) => r.method !== "ALL")
+  const route = handlers[handlers.length - 1]?.path
+  if (route !== undefined) RequestInfo.of(c.req.raw).route = route
   if (secured.has(c.res)) return
   for (const k in SECURITY_HEADERS) c.res.headers.set(k, SECURITY_HEADERS[k]!)
 }

@@ -39,6 +39,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
         default:
           return Errors.absurd(e.reason)
       }
+    case "QuotaExceeded":
+      return forbidden("quota_exceeded", e.message)
     case "StoreError":
     case "VaultError":
       return internal()

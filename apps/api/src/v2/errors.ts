@@ -66,6 +66,8 @@ export const fromDomain = (e: Errors.DomainError): HttpError => {
         default:
           return Errors.absurd(e.reason)
       }
+    case "QuotaExceeded":
+      return new HttpError(403, "quota_exceeded", e.message)
     case "StoreError":
     case "VaultError":
       return internal()

@@ -13,6 +13,7 @@ import { Effect } from "effect"
 import { Collectors, Scope, Store, Timestamp, Workflow } from "@meterbridge/core"
 import type { Collector } from "@meterbridge/core"
 import { readText } from "../shared/boundedBody.ts"
+import * as RequestInfo from "../shared/RequestInfo.ts"
 import type { Shared } from "../shared/Shared.ts"
 import { run } from "../shared/run.ts"
 import { message, page } from "./layout.ts"
@@ -168,7 +169,7 @@ export const authorize = (shared: Shared) => {
 
   const issueCsrf = async (c: Context) => {
     const token = await shared.csrf.issue()
-    setCookie(c, CSRF_COOKIE, token, { httpOnly: true, sameSite: "Lax", path: "/authorize", secure: c.req.url.startsWith("https:") })
+    setCookie(c, CSRF_COOKIE, token, { httpOnly: true, sameSite: "Lax", path: "/authorize", secure: RequestInfo.of(c.req.raw).secure })
     return token
   }
 

@@ -110,7 +110,11 @@ export const make = (): StoreShape => {
   const forms = new Map<string, FormRecord>()
   const services = new Map<string, ServiceRecord>()
   const data = new Map<string, ServiceData>()
-  const jobs = new Map<string, Job & { readonly seq: number }>()
+  /** `owner`: the user of the job's account or service when it was enqueued (for fair claiming). */
+  type StoredJob = Job & { readonly seq: number; readonly owner: string | null }
+  const jobs = new Map<string, StoredJob>()
+  /** When each user's job was last claimed: the fair claim serves the least recent first. */
+  const lastClaimed = new Map<string, Micros>()
   let jobSeq = 0
   const events = new Map<string, EventRecord>()
   let eventSeq = 0
@@ -475,20 +479,35 @@ export const make = (): StoreShape => {
         }
         const seq = ++jobSeq
         const id = String(seq)
-        jobs.set(id, { id, seq, kind: job.kind, target_uid: job.target_uid, params: job.params, run_at: job.run_at, attempts: 0, locked_until: null })
+        const owner = (job.kind === "account" ? accounts.get(job.target_uid) : services.get(job.target_uid))?.user_uid ?? null
+        jobs.set(id, { id, seq, owner, kind: job.kind, target_uid: job.target_uid, params: job.params, run_at: job.run_at, attempts: 0, locked_until: null })
         return id
       }),
-    claimJob: (now, leaseUntil) =>
+    claimJob: (now, leaseUntil, options) =>
       Effect.sync(() => {
-        let best: (Job & { seq: number }) | undefined
+        const running = new Map<string, number>()
         for (const j of jobs.values()) {
-          if (j.run_at > now || (j.locked_until !== null && j.locked_until > now)) continue
-          if (best === undefined || j.run_at < best.run_at || (j.run_at === best.run_at && j.seq < best.seq)) best = j
+          if (j.owner !== null && j.locked_until !== null && j.locked_until > now) running.set(j.owner, (running.get(j.owner) ?? 0) + 1)
+        }
+        const load = (j: StoredJob) => (j.owner === null ? 0 : running.get(j.owner) ?? 0)
+        const max = options?.maxRunningPerUser ?? Infinity
+        const served = (j: StoredJob) => (j.owner === null ? 0 : lastClaimed.get(j.owner) ?? 0)
+        let best: StoredJob | undefined
+        for (const j of jobs.values()) {
+          if (j.run_at > now || (j.locked_until !== null && j.locked_until > now) || load(j) >= max) continue
+          if (best === undefined) {
+            best = j
+            continue
+          }
+          // As KyselyStore: fewest running, then served least recently, then earliest.
+          const order = load(j) - load(best) || served(j) - served(best) || j.run_at - best.run_at || j.seq - best.seq
+          if (order < 0) best = j
         }
         if (best === undefined) return undefined
         const claimed = { ...best, locked_until: leaseUntil }
         jobs.set(best.id, claimed)
-        const { seq: _, ...job } = claimed
+        if (best.owner !== null) lastClaimed.set(best.owner, now)
+        const { seq: _, owner: __, ...job } = claimed
         return job
       }),
     extendLease: (id, leaseUntil) =>
@@ -505,7 +524,7 @@ export const make = (): StoreShape => {
     listJobs: Effect.sync(() =>
       [...jobs.values()]
         .sort((a, b) => a.run_at - b.run_at || a.seq - b.seq)
-        .map(({ seq: _, ...job }) => job)
+        .map(({ seq: _, owner: __, ...job }) => job)
     ),
 
     // A failed unit of work puts back a deep copy of every table taken before it ran. Writes made outside

@@ -77,6 +77,15 @@ export interface DataCustodian {
 }
 
 /** Rows each in-memory table (codes, tokens, subscriptions) keeps: a flood drops the oldest instead of growing memory. */
+/** The form fields of a request, or undefined when the body is not a well-formed form (a client error, not a 500). */
+const formBody = async (c: Context): Promise<Record<string, string | File | Array<string | File>> | undefined> => {
+  try {
+    return await c.req.parseBody()
+  } catch {
+    return undefined
+  }
+}
+
 export const MAX_ENTRIES = 10_000
 /** Token requests remembered for tests. */
 const MAX_TOKEN_REQUESTS = 1_000
@@ -222,7 +231,8 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
   })
 
   app.post("/oauth/authorize", async (c) => {
-    const body = await c.req.parseBody()
+    const body = await formBody(c)
+    if (body === undefined) return c.html("<html><body><h1>Invalid request</h1><p>The form body is malformed.</p></body></html>", 400)
     const q = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : undefined]))
     const bad = checkClient(c, q)
     if (bad) return c.html(`<html><body><h1>Invalid request</h1><p>${bad.replace(/</g, "&lt;")}</p></body></html>`, 400)
@@ -266,7 +276,8 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     })
 
   app.post("/oauth/token", async (c) => {
-    const body = await c.req.parseBody()
+    const body = await formBody(c)
+    if (body === undefined) return tokenError(c, 400, "invalid_request", "The request body is not a well-formed form")
     const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined)
     const grantType = field("grant_type") ?? ""
     const creds = basicCredentials(c.req.header("authorization"))

@@ -6,7 +6,7 @@
 import { Hono } from "hono"
 import { html } from "hono/html"
 import { Effect } from "effect"
-import { Collection, Store, Workflow } from "@meterbridge/core"
+import { Collection, Workflow } from "@meterbridge/core"
 import { HttpError } from "../../shared/HttpError.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import type { Deps } from "../Deps.ts"
@@ -25,8 +25,7 @@ export const oauth = ({ api }: Deps) => {
     if (!state) return c.html(page("Authorization link incomplete", "This link has no state parameter. Start again from the application that sent you."), 400)
     // A consent started from a hosted form sends the customer back to the integrator, with the referral.
     const returnTo = await api.run(Effect.gen(function*() {
-      const store = yield* Store.Store
-      const account = yield* store.findAccountByAuthorizationRef(state)
+      const account = yield* Collection.pendingConsent(state)
       return account && account.form_uid !== null ? yield* Collection.customerReturnUrl(account) : undefined
     })).catch(() => undefined)
     if (returnTo !== undefined) {

@@ -78,6 +78,11 @@ export const tokens = (deps: Deps) => {
       }
     }
     const expires = Body.optionalTimestamp(body, "expires")
+    // A token may shorten its own life (or a sibling's), never lengthen it: that would undo an operator's
+    // `meterbridge tokens expire`. Only the operator (the CLI) can extend an expiry.
+    if (expires !== undefined && t.expires !== null && expires > t.expires) {
+      throw forbidden("expiry_extension_forbidden", "A token's expiry can only be moved earlier through the API; an operator extends it with the meterbridge CLI.")
+    }
     if (expires !== undefined) {
       await api.run(Store.Store.use((s) => s.updateTokenExpiry(t.uid, expires)))
       api.tokens.forget(t.uid)

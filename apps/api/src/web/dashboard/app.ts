@@ -9,6 +9,7 @@ import type { Context } from "hono"
 import { getCookie, setCookie } from "hono/cookie"
 import { html } from "hono/html"
 import { readText } from "../../shared/boundedBody.ts"
+import * as RequestInfo from "../../shared/RequestInfo.ts"
 import type { Shared } from "../../shared/Shared.ts"
 import { authorizations } from "./authorizations.ts"
 import type { DashEnv } from "./env.ts"
@@ -58,7 +59,7 @@ ${state.alert ? html`<div class="alert" role="alert">${state.alert}</div>` : ""}
 
   const issueLoginCsrf = async (c: Context) => {
     const token = await shared.csrf.issue()
-    setCookie(c, LOGIN_CSRF, token, { httpOnly: true, sameSite: "Strict", path: "/login", secure: c.req.url.startsWith("https:") })
+    setCookie(c, LOGIN_CSRF, token, { httpOnly: true, sameSite: "Strict", path: "/login", secure: RequestInfo.of(c.req.raw).secure })
     return token
   }
 

@@ -9,6 +9,8 @@ import type { Context } from "hono"
 import { deleteCookie, getCookie, setCookie } from "hono/cookie"
 import { Effect } from "effect"
 import { Store, Timestamp } from "@meterbridge/core"
+import { equal } from "../../shared/constantTime.ts"
+import * as RequestInfo from "../../shared/RequestInfo.ts"
 import { run } from "../../shared/run.ts"
 import { subkey } from "../../shared/Shared.ts"
 import type { Shared } from "../../shared/Shared.ts"
@@ -63,7 +65,7 @@ export const make = (shared: Shared) => {
     return { ...found, csrf: await csrfFor(found.token.uid), isOperator: await isOperator(found.user) }
   }
 
-  const checkCsrf = async (session: Session, field: string | undefined) => field !== undefined && field === session.csrf
+  const checkCsrf = async (session: Session, field: string | undefined) => field !== undefined && equal(field, session.csrf)
 
   /** "locked" while the email has too many recent failures; else checks the password and opens a session. */
   const signIn = async (c: Context, email: string, password: string): Promise<"ok" | "wrong" | "locked"> => {
@@ -82,7 +84,7 @@ export const make = (shared: Shared) => {
       httpOnly: true,
       sameSite: "Lax",
       path: "/",
-      secure: c.req.url.startsWith("https:"),
+      secure: RequestInfo.of(c.req.raw).secure,
       maxAge: SESSION_HOURS * 3600
     })
     return "ok"
