@@ -185,4 +185,31 @@ describe("dashboard", async () => {
     const second = await signIn(h, "other@example.com", PASSWORD)
     expect((await get(second.jar, "/dashboard/operator")).status).toBe(403)
   })
+
+  it("manages webhook endpoints: adds one (secret shown once), pings it, and keeps another user's out", async () => {
+    const { jar } = await signIn(h, "ops@example.com", PASSWORD)
+    const page = await (await get(jar, "/dashboard/webhooks")).text()
+    const csrf = field(page, "csrf_token")!
+    const post = (path: string, form: Record<string, string>) => h.request(path, { method: "POST", headers: { cookie: jar.header() }, form: { csrf_token: csrf, ...form } })
+    const added = await (await post("/dashboard/webhooks", { url: "http://127.0.0.1:9/hook" })).text()
+    const secret = /id="new-secret"[^>]*value="(whsec_[^"]+)"/.exec(added)?.[1]
+    expect(secret).toMatch(/^whsec_/)
+    expect(await (await get(jar, "/dashboard/webhooks")).text()).not.toContain(secret)
+    const hooks = (await (await h.request("/api/v2/webhooks", { token: u.token })).json()) as { webhooks: Array<{ uid: string; url: string }> }
+    expect(hooks.webhooks.map((w) => w.url)).toEqual(["http://127.0.0.1:9/hook"])
+    const pinged = await post(`/dashboard/webhooks/${hooks.webhooks[0]!.uid}/ping`, {})
+    expect(await pinged.text()).toContain("Ping queued")
+    const events = (await (await h.request("/api/v2/events", { token: u.token })).json()) as { events: Array<{ type: string }> }
+    expect(events.events.some((e) => e.type === "ping")).toBe(true)
+    const refused = await (await post("/dashboard/webhooks", { url: "ftp://example.com/x" })).text()
+    expect(refused).toContain('role="alert"')
+    await h.run(h.store.updateUser(other.uid, { password_hash: await scryptPasswords.hash(PASSWORD) }))
+    const second = await signIn(h, "other@example.com", PASSWORD)
+    const foreign = await h.request(`/dashboard/webhooks/${hooks.webhooks[0]!.uid}/ping`, {
+      method: "POST",
+      headers: { cookie: second.jar.header() },
+      form: { csrf_token: field(await (await get(second.jar, "/dashboard/webhooks")).text(), "csrf_token")! }
+    })
+    expect(foreign.status).toBe(404)
+  })
 })

@@ -15,6 +15,7 @@ import { authorizations } from "./authorizations.ts"
 import type { DashEnv } from "./env.ts"
 import { bare } from "./layout.ts"
 import { manage } from "./manage.ts"
+import { webhooks } from "./webhooks.ts"
 import { meter } from "./meter.ts"
 import * as Sessions from "./session.ts"
 
@@ -120,5 +121,6 @@ ${state.alert ? html`<div class="alert" role="alert">${state.alert}</div>` : ""}
   app.route("/dashboard", authorizations(shared))
   app.route("/dashboard/meters", meter(shared))
   app.route("/dashboard", manage(shared))
+  app.route("/dashboard", webhooks(shared))
   return app
 }

@@ -70,6 +70,7 @@ const NAV = [
   ["/dashboard/request", "Request data"],
   ["/dashboard/tokens", "API tokens"],
   ["/dashboard/registrations", "Registrations"],
+  ["/dashboard/webhooks", "Webhooks"],
   ["/docs", "API reference"]
 ] as const
 
