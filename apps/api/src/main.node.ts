@@ -5,40 +5,27 @@
  * taken again after its lease lapses.
  */
 import { serve } from "@hono/node-server"
-import { Context, Effect, Fiber } from "effect"
-import { Collectors, Store, Vault, Worker } from "@meterbridge/core"
-import { createApp } from "./app.ts"
-import * as AppCollectors from "./node/collectors.ts"
-import { bootstrap, DEFAULT_ADMIN_EMAIL } from "./node/bootstrap.ts"
+import { readFileSync } from "node:fs"
+import { Effect, Fiber } from "effect"
+import * as Server from "./server/Server.ts"
+import * as Settings from "./server/settings.ts"
 import { parseDatabaseUrl } from "./node/databaseUrl.ts"
 import { openStore } from "./node/openStore.ts"
-import { loadSecretKey, signingKeyFrom } from "./node/secretKey.ts"
+import { loadSecretKey } from "./node/secretKey.ts"
 import { scryptPasswords } from "./node/passwords.ts"
 
-const env = process.env
+const env = Settings.withFiles(process.env, (path) => readFileSync(path, "utf8"))
 const log = (line: string) => console.log(line)
 
-/** An integer setting from the environment, within bounds, or a clear error naming it. */
-const intEnv = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === "") return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
-  return n
-}
-
 const main = async () => {
-  const port = intEnv("PORT", 3000, 0, 65535)
+  const port = Settings.intSetting(env, "PORT", 3000, 0, 65535)
   const host = env["HOST"] ?? "127.0.0.1"
-  const leaseMs = intEnv("METERBRIDGE_WORKER_LEASE_MS", 60_000, 100, 86_400_000)
-  const pollMs = intEnv("METERBRIDGE_WORKER_POLL_MS", 1_000, 10, 3_600_000)
-  const rateLimit = intEnv("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000)
+  const settings = Settings.read(env)
 
   const target = parseDatabaseUrl(env["DATABASE_URL"])
   const db = await openStore(target)
   await db.migrate()
   const secretKey = loadSecretKey(env, log)
-  const vault = await Effect.runPromise(Vault.make(secretKey))
 
   // The app needs the bound port (PORT=0 picks one), so the server answers 503 for the instant before it exists.
   let handler: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 503 })
@@ -51,28 +38,17 @@ const main = async () => {
   const actualPort = typeof address === "object" && address ? address.port : port
   const publicBaseUrl = (env["METERBRIDGE_PUBLIC_URL"] ?? `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`).replace(/\/$/, "")
 
-  const registered = AppCollectors.build({ publicBaseUrl, env })
-  const context = Context.make(Store.Store, db.store).pipe(
-    Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
-    Context.add(Vault.Vault, vault)
-  )
-  const { app, flush } = createApp(
-    { context, passwords: scryptPasswords, config: { signingKey: signingKeyFrom(secretKey), rateLimit, publicBaseUrl, log } },
-    { mounts: AppCollectors.mounts(registered), logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0" }
-  )
-  handler = app.fetch
+  const api = await Server.make({ store: db.store, secretKey, passwords: scryptPasswords, publicBaseUrl, settings, env, log })
+  handler = api.app.fetch
 
-  const first = await Effect.runPromise(Effect.provideContext(
-    bootstrap({ email: env["METERBRIDGE_ADMIN_EMAIL"] ?? DEFAULT_ADMIN_EMAIL, token: env["METERBRIDGE_BOOTSTRAP_TOKEN"], nowMs: Date.now() }),
-    context
-  ))
+  const first = await api.bootstrap()
   if (first) {
-    log(`Empty database: created the user ${first.user.email}. Its API token (shown once):`)
+    log(`Empty database: created the user ${first.email}. Its API token (shown once):`)
     log(first.secret)
   }
 
-  const worker = Effect.runFork(Effect.provideContext(Worker.run({ leaseMs, pollMs }), context))
-  log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${registered.map((r) => r.collector.info.utility).join(", ")})`)
+  const worker = Effect.runFork(api.worker)
+  log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${api.utilities.join(", ")})`)
 
   let stopping = false
   const shutdown = async (signal: string) => {
@@ -81,7 +57,7 @@ const main = async () => {
     log(`${signal}: shutting down`)
     await Effect.runPromise(Fiber.interrupt(worker))
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await flush()
+    await api.flush()
     await db.close()
     process.exit(0)
   }

@@ -1,11 +1,14 @@
-/** Every adapter package is registered in src/collectors.ts and runs the shared Collector conformance suite. */
+/** Every adapter package is registered in src/server/adapters.ts and runs the shared Collector conformance suite. */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import * as AppCollectors from "../src/node/collectors.ts"
+import * as AppCollectors from "../src/server/adapters.ts"
 
 const PACKAGES = join(import.meta.dirname, "../../../packages")
 const adapters = readdirSync(PACKAGES).filter((d) => d.startsWith("adapter-") && existsSync(join(PACKAGES, d, "package.json")))
+
+/** The utility a package registers, read from its registration module (as the scaffold writes it). */
+const registrationOf = (folder: string) => /utility: "([^"]+)"/.exec(readFileSync(join(PACKAGES, folder, "src/registration.ts"), "utf8"))?.[1]
 
 describe("the collectors registry", () => {
   it("finds the adapter packages", () => {
@@ -13,7 +16,9 @@ describe("the collectors registry", () => {
   })
 
   it.each(adapters)("%s is registered once and calls CollectorSuite.suite( in a test", (folder) => {
-    expect(AppCollectors.registrations.filter((r) => r.folder === folder).length).toBe(1)
+    const name = JSON.parse(readFileSync(join(PACKAGES, folder, "package.json"), "utf8")).name as string
+    expect(AppCollectors.adapters.filter((r) => r.utility === registrationOf(folder)).length).toBe(1)
+    expect(readFileSync(join(import.meta.dirname, "../src/server/adapters.ts"), "utf8")).toContain(`"${name}/registration"`)
     const testDir = join(PACKAGES, folder, "test")
     const sources = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => readFileSync(join(testDir, f), "utf8")) : []
     expect(sources.some((s) => s.includes("CollectorSuite.suite("))).toBe(true)
@@ -23,7 +28,7 @@ describe("the collectors registry", () => {
     const registered = AppCollectors.build({ publicBaseUrl: "http://x.test", env: {} })
     const ids = registered.map((r) => r.collector.info.utility)
     expect(new Set(ids).size).toBe(ids.length)
-    expect(ids).toEqual(AppCollectors.registrations.map((r) => r.utility))
+    expect(ids).toEqual(AppCollectors.adapters.map((r) => r.utility))
     expect(registered.every((r) => r.sandbox !== undefined)).toBe(true)
   })
 

@@ -6,7 +6,7 @@ import type { Collector } from "@meterbridge/core"
 import { MemoryStore } from "@meterbridge/core/testing"
 import type { Services } from "../src/Runtime.ts"
 import { createApp } from "../src/app.ts"
-import * as AppCollectors from "../src/node/collectors.ts"
+import * as AppCollectors from "../src/server/adapters.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
 
