@@ -3,7 +3,7 @@ import * as ConfirmationCode from "../src/shared/ConfirmationCode.ts"
 import * as Csrf from "../src/shared/Csrf.ts"
 import { presentedToken } from "../src/shared/auth.ts"
 import * as RateLimit from "../src/shared/rateLimit.ts"
-import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
+import { parseDatabaseUrl } from "../src/server/databaseUrl.ts"
 import * as Passwords from "../src/node/passwords.ts"
 
 describe("confirmation codes (signer)", () => {

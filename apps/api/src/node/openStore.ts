@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type { Store } from "@meterbridge/core"
 import { KyselyStore, migrate } from "@meterbridge/store-kysely"
-import type { DatabaseTarget } from "./databaseUrl.ts"
+import type { DatabaseTarget } from "../server/databaseUrl.ts"
 
 export interface OpenedStore {
   readonly store: Store.StoreShape
