@@ -32,6 +32,8 @@ const settingsOf = (env: Env): Settings.Env =>
 
 const log = (line: string) => console.log(line)
 
+let draining = false
+
 /** One server per isolate, built on its first event (the public URL may come from that request). */
 let server: Promise<Server.Server> | undefined
 
@@ -75,9 +77,17 @@ export default {
     return response
   },
 
-  async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
+  async scheduled(_controller: unknown, env: Env, _ctx: ExecutionContext): Promise<void> {
     const budgetMs = Settings.intSetting(settingsOf(env), "METERBRIDGE_DRAIN_BUDGET_MS", 25_000, 100, 900_000)
-    ctx.waitUntil(serverFor(env).then((api) => api.drainFor(budgetMs)).then((ran) => log(`scheduled: ${ran} collection job(s) run`)))
+    // Events that arrive while this isolate drains would only pile up connections beside it: they skip.
+    if (draining) return
+    draining = true
+    try {
+      const ran = await (await serverFor(env)).drainFor(budgetMs)
+      if (ran > 0) log(`scheduled: ${ran} collection job(s) run`)
+    } finally {
+      draining = false
+    }
   }
 } satisfies { fetch: unknown; scheduled: unknown }
 

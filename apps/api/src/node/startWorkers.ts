@@ -37,11 +37,16 @@ const main = () => {
     stdio: "inherit",
     env: { ...env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: target.url, WRANGLER_SEND_METRICS: "false" }
   })
-  const tick = setInterval(() => {
-    fetch(`${origin}/__scheduled?cron=*+*+*+*+*`).catch(() => undefined)
-  }, pollMs)
+  // One event at a time: the next fires `pollMs` after the previous one answered.
+  let tick: ReturnType<typeof setTimeout> | undefined
+  const fire = () => {
+    tick = setTimeout(() => {
+      fetch(`${origin}/__scheduled?cron=*+*+*+*+*`).then((r) => r.body?.cancel(), () => undefined).finally(fire)
+    }, pollMs)
+  }
+  fire()
   const stop = (signal: NodeJS.Signals) => {
-    clearInterval(tick)
+    clearTimeout(tick)
     child.kill(signal)
   }
   process.on("SIGINT", () => stop("SIGINT"))

@@ -5,17 +5,26 @@
  * or Durable Object SQLite because the Kysely store and its conformance suite
  * apply unchanged, and the same database serves the Node and Bun servers.
  *
- * A Worker may not use a socket opened while serving another request, so no
- * connection outlives its use: `maxUses: 1` closes each one when released
- * (Hyperdrive keeps the real pool next to the database, which makes a
- * connection per use cheap).
+ * A Worker may not use a socket opened while serving another request, and
+ * `pg.Pool` hands a freed slot to whichever request waits (in the context of
+ * the one that freed it), so there is no pool here: each Kysely connection is
+ * a new `pg.Client`, ended when released. Hyperdrive keeps the real pool next
+ * to the database, which makes a connection per use cheap.
  */
-import type { Kysely } from "kysely"
+import { Kysely, PostgresDialect } from "kysely"
+import pg from "pg"
 import type { Store } from "@meterbridge/core"
 import { KyselyStore, migrate, type Database } from "@meterbridge/store-kysely"
-import { openPostgres } from "@meterbridge/store-kysely/postgres"
 
 export const openStore = (connectionString: string): { readonly store: Store.StoreShape; readonly migrate: () => Promise<void> } => {
-  const db: Kysely<Database> = openPostgres(connectionString, { maxUses: 1 })
+  const pool = {
+    connect: async () => {
+      const client = new pg.Client({ connectionString })
+      await client.connect()
+      return Object.assign(client, { release: () => void client.end().catch(() => undefined) })
+    },
+    end: async () => undefined
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { store: KyselyStore.make(db, { dialect: "postgres" }), migrate: async () => void (await migrate(db)) }
 }
