@@ -23,7 +23,8 @@ export const openStore = (connectionString: string): { readonly store: Store.Sto
       await client.connect()
       return Object.assign(client, { release: () => void client.end().catch(() => undefined) })
     },
-    end: async () => undefined
+    end: async () => undefined,
+    options: {}
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { store: KyselyStore.make(db, { dialect: "postgres" }), migrate: async () => void (await migrate(db)) }
