@@ -7,17 +7,19 @@ import * as AppCollectors from "../src/server/adapters.ts"
 const PACKAGES = join(import.meta.dirname, "../../../packages")
 const adapters = readdirSync(PACKAGES).filter((d) => d.startsWith("adapter-") && existsSync(join(PACKAGES, d, "package.json")))
 
-/** The utility a package registers, read from its registration module (as the scaffold writes it). */
-const registrationOf = (folder: string) => /utility: "([^"]+)"/.exec(readFileSync(join(PACKAGES, folder, "src/registration.ts"), "utf8"))?.[1]
+/** The utility a package registers (its `registration` export). */
+const registrationOf = async (folder: string) =>
+  ((await import(join(PACKAGES, folder, "src/registration.ts"))) as { registration: { utility: string } }).registration.utility
 
 describe("the collectors registry", () => {
   it("finds the adapter packages", () => {
     expect(adapters).toContain("adapter-demo")
   })
 
-  it.each(adapters)("%s is registered once and calls CollectorSuite.suite( in a test", (folder) => {
+  it.each(adapters)("%s is registered once and calls CollectorSuite.suite( in a test", async (folder) => {
     const name = JSON.parse(readFileSync(join(PACKAGES, folder, "package.json"), "utf8")).name as string
-    expect(AppCollectors.adapters.filter((r) => r.utility === registrationOf(folder)).length).toBe(1)
+    const utility = await registrationOf(folder)
+    expect(AppCollectors.adapters.filter((r) => r.utility === utility).length).toBe(1)
     expect(readFileSync(join(import.meta.dirname, "../src/server/adapters.ts"), "utf8")).toContain(`"${name}/registration"`)
     const testDir = join(PACKAGES, folder, "test")
     const sources = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => readFileSync(join(testDir, f), "utf8")) : []
