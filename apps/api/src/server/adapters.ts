@@ -12,8 +12,9 @@ import { registration as pge } from "@meterbridge/adapter-pge/registration"
 import { registration as sce } from "@meterbridge/adapter-sce/registration"
 import { registration as sdge } from "@meterbridge/adapter-sdge/registration"
 import { registration as smt } from "@meterbridge/adapter-smt/registration"
+import { registration as gba } from "@meterbridge/adapter-gba/registration"
 
-export const adapters: ReadonlyArray<Registration.Registration> = [demo, pge, sce, sdge, smt]
+export const adapters: ReadonlyArray<Registration.Registration> = [demo, pge, sce, sdge, smt, gba]
 
 export type Registered = Registration.Built
 
