@@ -171,30 +171,22 @@ export const makeSandbox = (options: Partial<DataCustodian.DataCustodianOptions>
   })
 `,
   "src/registration.ts": `/**
- * ${utility} in a server. Live: \`${PREFIX}_CLIENT_ID\` and \`${PREFIX}_CLIENT_SECRET\` (and a client
- * certificate, \`${PREFIX}_TLS_CERT\` / \`${PREFIX}_TLS_KEY\`, PEM, if the Data Custodian asks for one);
- * with none set, test mode against the sandbox serving the last 400 days.
+ * ${utility} in a server (see ConnectRegistration): live with \`${PREFIX}_CLIENT_ID\` and \`${PREFIX}_CLIENT_SECRET\`
+ * (and a client certificate \`${PREFIX}_TLS_CERT\` / \`${PREFIX}_TLS_KEY\` if the Data Custodian asks for one);
+ * otherwise test mode against the sandbox.
  */
-import { Config, Option } from "effect"
-import { Registration } from "@meterbridge/core"
+import type { Registration } from "@meterbridge/core"
+import { ConnectRegistration } from "@meterbridge/greenbutton"
 import * as ${Name}Collector from "./${Name}Collector.ts"
 import * as ${Name}Sandbox from "./${Name}Sandbox.ts"
 
-export const registration = Registration.make({
+export const registration: Registration.Registration = ConnectRegistration.make({
   utility: ${Name}Collector.UTILITY,
   slug: "${id}",
-  settings: Config.all({ client: Registration.credentials("${PREFIX}", ["CLIENT_ID", "CLIENT_SECRET"]), tls: Registration.tls("${PREFIX}") }).pipe(
-    Config.map(({ client, tls }) => Option.map(client, (c) => ({ clientId: c.CLIENT_ID, clientSecret: c.CLIENT_SECRET, ...tls })))
-  ),
-  live: (settings, host) => ${Name}Collector.make({ ...settings, redirectUri: \`\${host.publicBaseUrl}/api/oauth/callback\` }),
-  testMode: (sandboxUrl, host) => {
-    const sandbox = ${Name}Sandbox.makeSandbox({ publicBaseUrl: sandboxUrl, customers: ${Name}Sandbox.dataset({ from: Registration.dayBefore(host.nowMs, 399).iso, days: 400 }) })
-    return {
-      app: sandbox.app,
-      collector: (baseUrl, fetch) =>
-        ${Name}Collector.make({ baseUrl, fetch, clientId: ${Name}Sandbox.SANDBOX_CLIENT_ID, clientSecret: ${Name}Sandbox.SANDBOX_CLIENT_SECRET })
-    }
-  }
+  prefix: "${PREFIX}",
+  live: ${Name}Collector.make,
+  collector: ${Name}Collector.make,
+  sandbox: { make: ${Name}Sandbox.makeSandbox, dataset: ${Name}Sandbox.dataset, clientId: ${Name}Sandbox.SANDBOX_CLIENT_ID, clientSecret: ${Name}Sandbox.SANDBOX_CLIENT_SECRET }
 })
 `,
   [`test/${Name}Collector.test.ts`]: `import { suiteHarness } from "@meterbridge/greenbutton/testing"
