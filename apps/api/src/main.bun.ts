@@ -3,7 +3,7 @@
  * the Store in SQLite through `bun:sqlite` (or PostgreSQL via `pg`) and the
  * collection worker in the same process. Settings as on Node (README).
  */
-import { Effect, Fiber } from "effect"
+import * as Lifecycle from "./server/lifecycle.ts"
 import * as Server from "./server/Server.ts"
 import * as Settings from "./server/settings.ts"
 import { parseDatabaseUrl } from "./server/databaseUrl.ts"
@@ -29,27 +29,16 @@ const main = async () => {
 
   const api = await Server.make({ store: db.store, secretKey, passwords: bunPasswords, publicBaseUrl, settings, env, log })
   handler = api.app.fetch
-  const first = await api.bootstrap()
-  if (first) {
-    log(`Empty database: created the user ${first.email}. Its API token (shown once):`)
-    log(first.secret)
-  }
-  const worker = Effect.runFork(api.worker)
-  log(`Meterbridge API on ${publicBaseUrl}/api (Bun; store: ${db.describe}; utilities: ${api.utilities.join(", ")})`)
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log(`${signal}: shutting down`)
-    await Effect.runPromise(Fiber.interrupt(worker))
-    await server.stop()
-    await api.flush()
-    await db.close()
-    process.exit(0)
-  }
-  process.on("SIGINT", () => void shutdown("SIGINT"))
-  process.on("SIGTERM", () => void shutdown("SIGTERM"))
+  const stop = await Lifecycle.start(api, {
+    log,
+    publicBaseUrl,
+    describe: `Bun; store: ${db.describe}`,
+    closeListener: () => server.stop(),
+    closeStore: () => db.close()
+  })
+  const exit = (signal: string) => void stop(signal).then(() => process.exit(0))
+  process.on("SIGINT", () => exit("SIGINT"))
+  process.on("SIGTERM", () => exit("SIGTERM"))
 }
 
 main().catch((e: unknown) => {

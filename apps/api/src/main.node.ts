@@ -6,7 +6,7 @@
  */
 import { serve } from "@hono/node-server"
 import { readFileSync } from "node:fs"
-import { Effect, Fiber } from "effect"
+import * as Lifecycle from "./server/lifecycle.ts"
 import * as Server from "./server/Server.ts"
 import * as Settings from "./server/settings.ts"
 import { parseDatabaseUrl } from "./server/databaseUrl.ts"
@@ -41,28 +41,16 @@ const main = async () => {
   const api = await Server.make({ store: db.store, secretKey, passwords: scryptPasswords, publicBaseUrl, settings, env, log })
   handler = api.app.fetch
 
-  const first = await api.bootstrap()
-  if (first) {
-    log(`Empty database: created the user ${first.email}. Its API token (shown once):`)
-    log(first.secret)
-  }
-
-  const worker = Effect.runFork(api.worker)
-  log(`Meterbridge API on ${publicBaseUrl}/api (store: ${db.describe}; utilities: ${api.utilities.join(", ")})`)
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log(`${signal}: shutting down`)
-    await Effect.runPromise(Fiber.interrupt(worker))
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    await api.flush()
-    await db.close()
-    process.exit(0)
-  }
-  process.on("SIGINT", () => void shutdown("SIGINT"))
-  process.on("SIGTERM", () => void shutdown("SIGTERM"))
+  const stop = await Lifecycle.start(api, {
+    log,
+    publicBaseUrl,
+    describe: `store: ${db.describe}`,
+    closeListener: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    closeStore: () => db.close()
+  })
+  const exit = (signal: string) => void stop(signal).then(() => process.exit(0))
+  process.on("SIGINT", () => exit("SIGINT"))
+  process.on("SIGTERM", () => exit("SIGTERM"))
 }
 
 main().catch((e: unknown) => {
