@@ -101,53 +101,35 @@ export default defineProject({ test: { name: "adapter-${id}", include: ["test/**
 export * as ${Name}Sandbox from "./${Name}Sandbox.ts"
 `,
   [`src/${Name}Collector.ts`]: `/**
- * ${fullName} Green Button Connect My Data as a Meterbridge Collector: the
- * shared Connect collector (\`@meterbridge/greenbutton\`) with this Data
- * Custodian's profile — its endpoints, scope and service ids.
+ * ${fullName}: Green Button Connect My Data as a Meterbridge
+ * Collector — the shared Connect collector (\`@meterbridge/greenbutton\`) with
+ * this Data Custodian's facts. Its quirks, once known, go here and in the sandbox.
  */
 import type { Collector } from "@meterbridge/core"
-import { ConnectCollector, Scope } from "@meterbridge/greenbutton"
+import { type ConnectCollector, ConnectUtility } from "@meterbridge/greenbutton"
 
 export const UTILITY = ${JSON.stringify(utility)}
 
 /** The Data Custodian's OAuth and ESPI endpoints; a deployment may override them with \`endpoints\`. */
-export const PRODUCTION_ENDPOINTS: ConnectCollector.Endpoints = ${JSON.stringify(endpoints, null, 2).replace(/\n/g, "\n")}
-
-export const DEFAULT_SCOPE = Scope.format({
-  functionBlocks: Scope.RESIDENTIAL_FUNCTION_BLOCKS,
-  intervalDurations: [900, 3600],
-  blockDuration: ["daily"],
-  historyLength: Scope.TWO_YEARS_SECONDS
-})
-
-export const info: Collector.CollectorInfo = {
-  utility: UTILITY,
-  name: ${JSON.stringify(fullName)},
-  allows: ["owner", "3rdparty"],
-  login: "green_button_connect",
-  options: ConnectCollector.accessOptions(UTILITY),
-  timeZone: ${JSON.stringify(values["time-zone"])},
-  capabilities: { bills: true, intervals: true },
-  historyDays: 730
+export const PRODUCTION_ENDPOINTS = {
+  authorizationUrl: ${JSON.stringify(endpoints.authorizationUrl)},
+  tokenUrl: ${JSON.stringify(endpoints.tokenUrl)},
+  resourceBaseUrl: ${JSON.stringify(endpoints.resourceBaseUrl)}
 }
 
-/** Services are named by their UsagePoint id. */
-export const serviceId = (usagePoint: { readonly id: string }): string => usagePoint.id
-
-export const profile = (overrides: { readonly scope?: string; readonly endpoints?: ConnectCollector.Endpoints } = {}): ConnectCollector.ConnectProfile => ({
-  info,
-  endpoints: overrides.endpoints ?? PRODUCTION_ENDPOINTS,
-  scope: overrides.scope ?? DEFAULT_SCOPE,
-  serviceId,
+const utility = ConnectUtility.define({
+  utility: UTILITY,
+  name: ${JSON.stringify(fullName)},
+  endpoints: PRODUCTION_ENDPOINTS,
+  timeZone: ${JSON.stringify(values["time-zone"])},
   source: "${id}_green_button_connect"
 })
 
-export interface ${Name}Options extends ConnectCollector.ConnectOptions {
-  readonly scope?: string
-  readonly endpoints?: ConnectCollector.Endpoints
-}
-
-export const make = (options: ${Name}Options): Collector.Collector => ConnectCollector.makeConnectCollector(profile(options), options)
+export const info: Collector.CollectorInfo = utility.info
+/** Services are named by their UsagePoint id. */
+export const serviceId: (usagePoint: { readonly id: string }) => string = utility.serviceId
+export const profile: (overrides?: { readonly scope?: string; readonly endpoints?: ConnectCollector.Endpoints }) => ConnectCollector.ConnectProfile = utility.profile
+export const make: (options: ConnectUtility.ConnectUtilityOverrides) => Collector.Collector = utility.make
 `,
   [`src/${Name}Sandbox.ts`]: `/** A ${fullName} sandbox: the shared Data Custodian with synthetic customers of its own. */
 import { DataCustodian, Dataset } from "@meterbridge/greenbutton/sandbox"
