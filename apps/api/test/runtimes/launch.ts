@@ -34,14 +34,21 @@ const freePort = () =>
     })
   })
 
-/** A fresh PostgreSQL database next to the one `MB_TEST_POSTGRES_URL` names, for the Workers server. */
-const freshPostgres = async (adminUrl: string): Promise<string> => {
+const adminQuery = async (adminUrl: string, text: string) => {
   const { default: pg } = await import("pg")
-  const name = `mb_runtimes_${Date.now()}_${Math.floor(Math.random() * 1e6)}`
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
-  await client.query(`create database ${name}`)
-  await client.end()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A fresh PostgreSQL database next to the one `MB_TEST_POSTGRES_URL` names, for the Workers server. */
+const freshPostgres = async (adminUrl: string): Promise<string> => {
+  const name = `mb_runtimes_${Date.now()}_${Math.floor(Math.random() * 1e6)}`
+  await adminQuery(adminUrl, `create database ${name}`)
   const url = new URL(adminUrl)
   // Hyperdrive's local mode insists on a password in the URL (PostgreSQL may well ignore it).
   if (url.password === "") url.password = "postgres"
@@ -93,8 +100,12 @@ export const start = async (name: RuntimeName, postgresUrl?: string): Promise<Ru
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()))
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()))
   const base = `http://127.0.0.1:${port}`
+  const dropDatabase = async () => {
+    if (name !== "workers" || !postgresUrl) return
+    await adminQuery(postgresUrl, `drop database if exists ${new URL(env["DATABASE_URL"]!).pathname.slice(1)} with (force)`).catch(() => undefined)
+  }
   const stop = async () => {
-    if (child.exitCode !== null) return
+    if (child.exitCode !== null) return dropDatabase()
     const exited = new Promise<void>((r) => child.once("exit", () => r()))
     try {
       process.kill(-child.pid!, "SIGTERM")
@@ -105,6 +116,7 @@ export const start = async (name: RuntimeName, postgresUrl?: string): Promise<Ru
         process.kill(-child.pid!, "SIGKILL")
       } catch { /* gone meanwhile */ }
     }
+    await dropDatabase()
   }
   try {
     await waitReady(base, child, () => out, name === "workers" ? 90_000 : 30_000)

@@ -70,7 +70,7 @@ export const tour = async (base: string, token: string): Promise<ReadonlyArray<A
   const v2 = await call("GET /api/v2/authorizations?include=meters", { auth: `Bearer ${token}` })
   // The same tie as services.json: meters in an order of their own (re-serialized, so marked).
   const parsed = JSON.parse(v2.body) as { authorizations: Array<{ meters?: { meters: Array<{ base?: { meter_numbers?: Array<string> } }> } }> }
-  const meterKey = (m: unknown) => JSON.stringify(m).replace(/"[0-9a-f]{16}"/g, "").replace(INSTANT, "")
+  const meterKey = (m: unknown) => JSON.stringify(m).replace(/\b[0-9a-f]{16}\b/g, "").replace(INSTANT, "")
   for (const a of parsed.authorizations) a.meters?.meters.sort((x, y) => (meterKey(x) < meterKey(y) ? -1 : 1))
   answers[answers.length - 1] = { ...v2, body: `(meters sorted)\n${JSON.stringify(parsed)}` }
   await call("GET /api/v2/authorizations/0000000000000000", { auth: `Bearer ${token}` })
