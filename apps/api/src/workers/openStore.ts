@@ -16,7 +16,8 @@ import pg from "pg"
 import type { Store } from "@meterbridge/core"
 import { KyselyStore, migrate, type Database } from "@meterbridge/store-kysely"
 
-export const openStore = (connectionString: string): { readonly store: Store.StoreShape; readonly migrate: () => Promise<void> } => {
+/** A Kysely whose every connection is a new `pg.Client`, ended when released. */
+export const openPerUse = (connectionString: string): Kysely<Database> => {
   const pool = {
     connect: async () => {
       const client = new pg.Client({ connectionString })
@@ -26,6 +27,10 @@ export const openStore = (connectionString: string): { readonly store: Store.Sto
     end: async () => undefined,
     options: {}
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+export const openStore = (connectionString: string): { readonly store: Store.StoreShape; readonly migrate: () => Promise<void> } => {
+  const db = openPerUse(connectionString)
   return { store: KyselyStore.make(db, { dialect: "postgres" }), migrate: async () => void (await migrate(db)) }
 }
