@@ -7,7 +7,7 @@ import { dirname } from "node:path"
 import type { Store } from "@meterbridge/core"
 import type { Kysely } from "kysely"
 import { type Database, KyselyStore, migrate, Operations } from "@meterbridge/store-kysely"
-import type { DatabaseTarget } from "./databaseUrl.ts"
+import type { DatabaseTarget } from "../server/databaseUrl.ts"
 
 export interface OpenedStore {
   readonly store: Store.StoreShape
