@@ -1,7 +1,8 @@
 /**
  * The Cloudflare Workers entrypoint: `fetch` serves the same app as
  * `pnpm start`; `scheduled` (a cron trigger, see wrangler.toml) runs due
- * collection jobs within a time budget, since a Worker has no endless loop.
+ * collection jobs, then due webhook deliveries, within a time budget, since
+ * a Worker has no endless loop.
  * Settings and secrets come from bindings: `METERBRIDGE_SECRET_KEY`
  * (required), the database as the `HYPERDRIVE` binding (or a
  * `DATABASE_URL` variable), and every other setting as on Node (README).
@@ -83,8 +84,13 @@ export default {
     if (draining) return
     draining = true
     try {
-      const ran = await (await serverFor(env)).drainFor(budgetMs)
+      const started = Date.now()
+      const api = await serverFor(env)
+      const ran = await api.drainFor(budgetMs)
       if (ran > 0) log(`scheduled: ${ran} collection job(s) run`)
+      // Then the webhook events due (those the jobs just wrote included), in what is left of the budget (at least a second).
+      const sent = await api.deliverFor(Math.max(1_000, budgetMs - (Date.now() - started)))
+      if (sent > 0) log(`scheduled: ${sent} webhook delivery attempt(s)`)
     } finally {
       draining = false
     }

@@ -7,6 +7,7 @@
  */
 import { Context, Effect } from "effect"
 import { Collectors, Store, Vault, Worker } from "@meterbridge/core"
+import { Dispatcher, Endpoints } from "@meterbridge/webhooks"
 import { createApp, type App } from "../app.ts"
 import type { Services } from "../Runtime.ts"
 import type { PasswordHasher } from "../shared/Passwords.ts"
@@ -14,6 +15,7 @@ import { bootstrap } from "./bootstrap.ts"
 import * as Adapters from "./adapters.ts"
 import { drainFor } from "./drainFor.ts"
 import { signingKeyFrom } from "./keys.ts"
+import { deliverFor, urlCheckedFetch } from "./webhooks.ts"
 import type { Env, ServerSettings } from "./settings.ts"
 
 export interface ServerOptions {
@@ -25,6 +27,8 @@ export interface ServerOptions {
   /** Where adapters read their settings. */
   readonly env: Env
   readonly log: (line: string) => void
+  /** How webhooks are POSTed; by default the platform fetch with the target URL checked (server/webhooks.ts). */
+  readonly deliveryFetch?: typeof globalThis.fetch
 }
 
 export interface Server extends App {
@@ -36,23 +40,34 @@ export interface Server extends App {
   readonly drainFor: (budgetMs: number) => Promise<number>
   /** The endless worker, for runtimes that keep a process. */
   readonly worker: Effect.Effect<never, never, never>
+  /** Delivers due webhook events for at most about `budgetMs`; resolves to the attempts made. */
+  readonly deliverFor: (budgetMs: number) => Promise<number>
+  /** The endless webhook delivery loop, beside `worker`. */
+  readonly deliveries: Effect.Effect<never, never, never>
 }
 
 export const make = async (options: ServerOptions): Promise<Server> => {
   const publicBaseUrl = options.publicBaseUrl.replace(/\/$/, "")
-  const registered = Adapters.build({ publicBaseUrl, env: options.env })
+  const { testMode, webhooks } = options.settings
+  const registered = Adapters.build({ publicBaseUrl, env: options.env, testMode })
   const vault = await Effect.runPromise(Vault.make(options.secretKey))
   const context = Context.make(Store.Store, options.store).pipe(
     Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
-    Context.add(Vault.Vault, vault)
+    Context.add(Vault.Vault, vault),
+    Context.add(Endpoints.Settings, { policy: webhooks.policy })
   )
+  const dispatch: Dispatcher.DispatcherOptions = {
+    fetch: options.deliveryFetch ?? urlCheckedFetch(webhooks.policy),
+    pollMs: webhooks.pollMs,
+    leaseMs: webhooks.leaseMs
+  }
   const { app, flush } = createApp(
     {
       context,
       passwords: options.passwords,
       config: { signingKey: signingKeyFrom(options.secretKey), rateLimit: options.settings.rateLimit, publicBaseUrl, log: options.log }
     },
-    { mounts: Adapters.mounts(registered), logRequests: options.settings.logRequests }
+    { mounts: Adapters.mounts(registered, testMode), logRequests: options.settings.logRequests }
   )
   const { leaseMs, pollMs } = options.settings
   return {
@@ -68,6 +83,8 @@ export const make = async (options: ServerOptions): Promise<Server> => {
       return first && { email: first.user.email, secret: first.secret }
     },
     drainFor: (budgetMs) => Effect.runPromise(Effect.provideContext(drainFor(budgetMs, leaseMs), context)),
-    worker: Effect.provideContext(Worker.run({ leaseMs, pollMs }), context)
+    worker: Effect.provideContext(Worker.run({ leaseMs, pollMs }), context),
+    deliverFor: (budgetMs) => Effect.runPromise(Effect.provideContext(deliverFor(budgetMs, dispatch), context)),
+    deliveries: Effect.provideContext(Dispatcher.run(dispatch), context)
   }
 }
