@@ -51,7 +51,7 @@ describe("the runtime-neutral server", () => {
     expect((await request(`/api/v2/webhooks/${created.uid}/ping`, { method: "POST" })).status).toBeLessThan(300)
     const sent = await api.deliverFor(5_000)
     expect(sent).toBe(1)
-    expect(receiver.received.map((r) => (JSON.parse(r.body) as { events: Array<{ type: string }> }).events[0]!.type)).toEqual(["ping"])
+    expect(receiver.received.map((r) => (JSON.parse(r.body.toString("utf8")) as { events: Array<{ type: string }> }).events[0]!.type)).toEqual(["ping"])
     // Nothing is left due: a second step sends nothing.
     expect(await api.deliverFor(1_000)).toBe(0)
   })
