@@ -1,19 +1,11 @@
 /** `DATABASE_URL` on Bun: SQLite through bun:sqlite, PostgreSQL through `pg` (which runs on Bun as is). */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import type { Kysely } from "kysely"
-import { type Database, KyselyStore, migrate, Operations } from "@meterbridge/store-kysely"
+import { KyselyStore, migrate } from "@meterbridge/store-kysely"
+import { opsOf } from "../server/storeOps.ts"
 import type { DatabaseTarget } from "../server/databaseUrl.ts"
 import type { OpenedStore } from "../node/openStore.ts"
 import { openBunSqlite } from "./sqlite.ts"
-
-/** Readiness and worker heartbeats, as on Node. */
-const opsOf = (db: Kysely<Database>): OpenedStore["ops"] => ({
-  pendingMigrations: () => Operations.pendingMigrations(db),
-  beat: (id, now) => Operations.beat(db, id, now),
-  leave: (id) => Operations.leave(db, id),
-  lastBeat: (since) => Operations.lastBeat(db, since)
-})
 
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
