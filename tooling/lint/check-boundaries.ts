@@ -32,8 +32,37 @@ const files = (dir: string): Array<string> => {
   return out
 }
 
-/** In apps/api, what may use Node: its entrypoints and the node/ folder (paths relative to src/). */
-const nodeOnly = (path: string) => path === "main.node.ts" || path === "cli.ts" || path.startsWith("node/")
+/**
+ * In apps/api each runtime's APIs stay in its own files (paths relative to src/):
+ * Node in `main.node.ts`, `cli.ts`, `node/`; Bun in `main.bun.ts`, `bun/` (Bun
+ * implements the `node:` built-ins, so Bun files may use them and Node modules
+ * that need nothing else); Workers in `main.workers.ts`, `workers/`. Everything
+ * else is the runtime-neutral app and its startup (`server/`).
+ */
+type Runtime = "node" | "bun" | "workers" | "neutral"
+const runtimeOf = (path: string): Runtime =>
+  path === "main.node.ts" || path === "cli.ts" || path.startsWith("node/") ? "node"
+  : path === "main.bun.ts" || path.startsWith("bun/") ? "bun"
+  : path === "main.workers.ts" || path.startsWith("workers/") ? "workers"
+  : "neutral"
+const NODE_BUILTIN = /^(node:|fs$|path$|crypto$|os$|zlib$|child_process$)/
+/** Packages that load only on Node (a native addon, Node's HTTP server). */
+const NODE_PACKAGES = /^(@hono\/node-server|better-sqlite3|@meterbridge\/store-kysely\/sqlite)$/
+/** What a file of each runtime may import, beyond runtime-neutral code. */
+const mayImport: Record<Runtime, (spec: string) => boolean> = {
+  node: (spec) => !/^(bun:|cloudflare:)/.test(spec),
+  bun: (spec) => !NODE_PACKAGES.test(spec) && !spec.startsWith("cloudflare:"),
+  workers: (spec) => spec.startsWith("cloudflare:") || !(NODE_BUILTIN.test(spec) || NODE_PACKAGES.test(spec) || spec.startsWith("bun:")),
+  neutral: (spec) => !(NODE_BUILTIN.test(spec) || NODE_PACKAGES.test(spec) || /^(pg$|bun:|cloudflare:)/.test(spec))
+}
+/** Which runtimes' modules a file of each runtime may import. */
+const mayUse: Record<Runtime, ReadonlyArray<Runtime>> = { node: ["node", "neutral"], bun: ["bun", "node", "neutral"], workers: ["workers", "neutral"], neutral: ["neutral"] }
+const GLOBALS: Record<Runtime, RegExp | undefined> = {
+  node: undefined,
+  bun: undefined,
+  workers: /\b(process|Buffer|__dirname|require|Bun)\b\s*[.(]/,
+  neutral: /\b(process|Buffer|__dirname|require|Bun)\b\s*[.(]/
+}
 
 const problems: Array<string> = []
 for (const group of ["packages", "apps"]) {
@@ -55,18 +84,22 @@ for (const group of ["packages", "apps"]) {
       if (pkg === "core" && /\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
         problems.push(`${relative(root, file)} uses a Node global; core must stay runtime-neutral`)
       }
-      if (pkg === "api" && !nodeOnly(relative(join(dir, "src"), file))) {
+      if (pkg === "api") {
+        const here = relative(join(dir, "src"), file)
+        const runtime = runtimeOf(here)
         for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
           const spec = m[1]!
-          if (/^(node:|fs$|path$|crypto$|os$|zlib$|child_process$|@hono\/node-server|better-sqlite3|pg$)/.test(spec)) {
-            problems.push(`${relative(root, file)} imports ${spec}; only the Node entrypoints (main.node.ts, cli.ts, node/) may`)
+          if (!spec.startsWith(".") && !mayImport[runtime](spec)) {
+            problems.push(`${relative(root, file)} imports ${spec}; a ${runtime} module may not (see tooling/lint/check-boundaries.ts)`)
           }
-          if (spec.startsWith(".") && nodeOnly(relative(join(dir, "src"), join(file, "..", spec)))) {
-            problems.push(`${relative(root, file)} imports the Node-only module ${spec}; the app factory must stay runtime-neutral`)
+          if (spec.startsWith(".")) {
+            const target = runtimeOf(relative(join(dir, "src"), join(file, "..", spec)))
+            if (!mayUse[runtime].includes(target)) problems.push(`${relative(root, file)} imports the ${target}-only module ${spec}; a ${runtime} module may not`)
           }
         }
-        if (/\b(process|Buffer|__dirname|require)\b\s*[.(]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
-          problems.push(`${relative(root, file)} uses a Node global; only the Node entrypoints may`)
+        const globals = GLOBALS[runtime]
+        if (globals && globals.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
+          problems.push(`${relative(root, file)} uses a Node or Bun global; a ${runtime} module may not`)
         }
       }
     }

@@ -10,7 +10,7 @@
 import { Effect, Stream } from "effect"
 import { Interval, Store } from "@meterbridge/core"
 import * as Serialize from "../src/v1/Serialize.ts"
-import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
+import { parseDatabaseUrl } from "../src/server/databaseUrl.ts"
 import { openStore } from "../src/node/openStore.ts"
 import { buildFixture, DECADE_ROWS, YEAR_ROWS } from "./fixture.ts"
 import { startApi } from "./processes.ts"

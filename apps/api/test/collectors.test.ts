@@ -1,19 +1,26 @@
-/** Every adapter package is registered in src/collectors.ts and runs the shared Collector conformance suite. */
+/** Every adapter package is registered in src/server/adapters.ts and runs the shared Collector conformance suite. */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import * as AppCollectors from "../src/node/collectors.ts"
+import * as AppCollectors from "../src/server/adapters.ts"
 
 const PACKAGES = join(import.meta.dirname, "../../../packages")
 const adapters = readdirSync(PACKAGES).filter((d) => d.startsWith("adapter-") && existsSync(join(PACKAGES, d, "package.json")))
+
+/** The utility a package registers (its `registration` export). */
+const registrationOf = async (folder: string) =>
+  ((await import(join(PACKAGES, folder, "src/registration.ts"))) as { registration: { utility: string } }).registration.utility
 
 describe("the collectors registry", () => {
   it("finds the adapter packages", () => {
     expect(adapters).toContain("adapter-demo")
   })
 
-  it.each(adapters)("%s is registered once and calls CollectorSuite.suite( in a test", (folder) => {
-    expect(AppCollectors.registrations.filter((r) => r.folder === folder).length).toBe(1)
+  it.each(adapters)("%s is registered once and calls CollectorSuite.suite( in a test", async (folder) => {
+    const name = JSON.parse(readFileSync(join(PACKAGES, folder, "package.json"), "utf8")).name as string
+    const utility = await registrationOf(folder)
+    expect(AppCollectors.adapters.filter((r) => r.utility === utility).length).toBe(1)
+    expect(readFileSync(join(import.meta.dirname, "../src/server/adapters.ts"), "utf8")).toContain(`"${name}/registration"`)
     const testDir = join(PACKAGES, folder, "test")
     const sources = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => readFileSync(join(testDir, f), "utf8")) : []
     expect(sources.some((s) => s.includes("CollectorSuite.suite("))).toBe(true)
@@ -23,7 +30,7 @@ describe("the collectors registry", () => {
     const registered = AppCollectors.build({ publicBaseUrl: "http://x.test", env: {}, testMode: true })
     const ids = registered.map((r) => r.collector.info.utility)
     expect(new Set(ids).size).toBe(ids.length)
-    expect(ids).toEqual(AppCollectors.registrations.map((r) => r.utility))
+    expect(ids).toEqual(AppCollectors.adapters.map((r) => r.utility))
     expect(registered.every((r) => r.sandbox !== undefined)).toBe(true)
   })
 

@@ -4,8 +4,8 @@ import * as Csrf from "../src/shared/Csrf.ts"
 import { presentedToken } from "../src/shared/auth.ts"
 import * as RateLimit from "../src/shared/rateLimit.ts"
 import * as Settings from "../src/node/settings.ts"
-import * as AppCollectors from "../src/node/collectors.ts"
-import { parseDatabaseUrl } from "../src/node/databaseUrl.ts"
+import * as AppCollectors from "../src/server/adapters.ts"
+import { parseDatabaseUrl } from "../src/server/databaseUrl.ts"
 import * as Passwords from "../src/node/passwords.ts"
 
 describe("confirmation codes (signer)", () => {

@@ -5,9 +5,9 @@
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import type { Store } from "@meterbridge/core"
-import type { Kysely } from "kysely"
-import { type Database, KyselyStore, migrate, Operations } from "@meterbridge/store-kysely"
-import type { DatabaseTarget } from "./databaseUrl.ts"
+import { KyselyStore, migrate } from "@meterbridge/store-kysely"
+import { opsOf, type StoreOps } from "../server/storeOps.ts"
+import type { DatabaseTarget } from "../server/databaseUrl.ts"
 
 export interface OpenedStore {
   readonly store: Store.StoreShape
@@ -15,20 +15,8 @@ export interface OpenedStore {
   readonly migrate: () => Promise<void>
   readonly close: () => Promise<void>
   /** Readiness and worker heartbeats (see store-kysely's Operations). */
-  readonly ops: {
-    readonly pendingMigrations: () => Promise<ReadonlyArray<string>>
-    readonly beat: (workerId: string, nowMs: number) => Promise<void>
-    readonly leave: (workerId: string) => Promise<void>
-    readonly lastBeat: (sinceMs: number) => Promise<{ readonly newest: number | undefined; readonly alive: number }>
-  }
+  readonly ops: StoreOps
 }
-
-const opsOf = (db: Kysely<Database>): OpenedStore["ops"] => ({
-  pendingMigrations: () => Operations.pendingMigrations(db),
-  beat: (id, now) => Operations.beat(db, id, now),
-  leave: (id) => Operations.leave(db, id),
-  lastBeat: (since) => Operations.lastBeat(db, since)
-})
 
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {

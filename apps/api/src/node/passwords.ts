@@ -5,6 +5,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import type { PasswordHasher } from "../shared/Passwords.ts"
+import { portable } from "../shared/passwords/schemes.ts"
 
 const KEY_LENGTH = 32
 
@@ -29,4 +30,5 @@ export const verify = async (password: string, stored: string | null): Promise<b
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
 
-export const scryptPasswords: PasswordHasher = { hash, verify }
+/** Hashes with scrypt; verifies any runtime's stored hash (see shared/passwords/schemes.ts). */
+export const scryptPasswords: PasswordHasher = portable({ hash, verify }, "scrypt")

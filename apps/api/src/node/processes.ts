@@ -13,6 +13,7 @@
  * Each part registers its stop with the lifecycle; to add a loop (e.g.
  * webhook deliveries), fork it and register its stop the same way.
  */
+import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { serve } from "@hono/node-server"
 import { Context, Effect, Fiber } from "effect"
@@ -22,9 +23,10 @@ import { GuardedFetch } from "@meterbridge/webhooks/node"
 import { createApp, type Readiness } from "../app.ts"
 import * as RequestInfo from "../shared/RequestInfo.ts"
 import type { Services } from "../Runtime.ts"
-import * as AppCollectors from "./collectors.ts"
+import * as AppCollectors from "../server/adapters.ts"
+import { withFiles } from "../server/settings.ts"
 import { nodeAssets } from "./assets.ts"
-import { bootstrap } from "./bootstrap.ts"
+import { bootstrap } from "../server/bootstrap.ts"
 import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./greenButtonUploads.ts"
 import * as Lifecycle from "./lifecycle.ts"
 import * as Log from "./log.ts"
@@ -54,7 +56,8 @@ const open = async (settings: Settings, env: Env, log: Log.Log, component: "api"
   await db.migrate()
   const secretKey = loadSecretKey(env, log.line)
   const vault = await Effect.runPromise(Vault.make(secretKey))
-  const registered = AppCollectors.build({ publicBaseUrl, env, testMode: settings.testMode })
+  // Adapters read their settings (TLS certificates included) as text: `<NAME>_FILE` variables are read here.
+  const registered = AppCollectors.build({ publicBaseUrl, env: withFiles(env, (path) => readFileSync(path, "utf8")), testMode: settings.testMode })
   const metrics = Metrics.make(db.store, component)
   const context = Context.make(Store.Store, metrics.instrument(db.store)).pipe(
     Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),

@@ -3,7 +3,7 @@
  * generated once into `./data/secret.key` (mode 0600). It seals utility
  * credentials (the Vault) and, through HMAC derivation, signs codes.
  */
-import { createHmac, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { Vault } from "@meterbridge/core"
@@ -34,6 +34,4 @@ export const loadSecretKey = (
   return new Uint8Array(key)
 }
 
-/** A key for signing, derived so that it never equals the encryption key. */
-export const signingKeyFrom = (secret: Uint8Array): Uint8Array =>
-  new Uint8Array(createHmac("sha256", secret).update("meterbridge/signing/v1").digest())
+export { signingKeyFrom } from "../server/keys.ts"

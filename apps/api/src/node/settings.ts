@@ -12,7 +12,7 @@
 import { Billing } from "@meterbridge/core"
 import { AddressPolicy } from "@meterbridge/webhooks"
 import { DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_SIGNUP_RATE_LIMIT } from "../shared/Shared.ts"
-import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from "./databaseUrl.ts"
+import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from "../server/databaseUrl.ts"
 
 export interface Settings {
   readonly port: number

@@ -67,7 +67,7 @@ const routesOf = async (h: H.Harness): Promise<ReadonlyArray<Route>> => {
     passwords: scryptPasswords,
     config: { signingKey: new Uint8Array(32), rateLimit: 50, publicBaseUrl: H.BASE }
   }))
-  const AppCollectors = await import("../../src/node/collectors.ts")
+  const AppCollectors = await import("../../src/server/adapters.ts")
   const sandboxes = AppCollectors.build({ publicBaseUrl: H.BASE, env: {}, testMode: true })
   const routes = new Map<string, Route>()
   const add = (method: string, path: string) => {

@@ -3,8 +3,6 @@ import { Effect } from "effect"
 import { Ids, Store, Timestamp } from "@meterbridge/core"
 import * as Tokens from "../shared/Tokens.ts"
 
-export const DEFAULT_ADMIN_EMAIL = "admin@localhost"
-
 export const bootstrap = (options: { readonly email: string; readonly token?: string | undefined; readonly nowMs: number }) =>
   Effect.gen(function*() {
     const store = yield* Store.Store

@@ -1,0 +1,33 @@
+/**
+ * The few Bun APIs the Bun entrypoint uses, declared here rather than through
+ * `@types/bun`, whose globals would also apply to (and clash with) the Node
+ * and Workers code typechecked in the same program.
+ */
+declare module "bun:sqlite" {
+  export interface Changes { readonly changes: number; readonly lastInsertRowid: number | bigint }
+  export class Statement {
+    readonly columnNames: ReadonlyArray<string>
+    all(...params: ReadonlyArray<unknown>): Array<unknown>
+    run(...params: ReadonlyArray<unknown>): Changes
+    iterate(...params: ReadonlyArray<unknown>): IterableIterator<unknown>
+    finalize(): void
+  }
+  export class Database {
+    constructor(path: string, options?: { readonly create?: boolean; readonly strict?: boolean })
+    prepare(sql: string): Statement
+    exec(sql: string): void
+    close(): void
+  }
+}
+
+interface BunServer { readonly port: number; stop(closeActiveConnections?: boolean): Promise<void> }
+
+declare const Bun: {
+  readonly env: Record<string, string | undefined>
+  serve(options: { readonly port: number; readonly hostname: string; readonly fetch: (request: Request) => Response | Promise<Response> }): BunServer
+  file(path: string): { text(): Promise<string>; exists(): Promise<boolean> }
+  readonly password: {
+    hash(password: string, options: { readonly algorithm: "argon2id"; readonly memoryCost: number; readonly timeCost: number }): Promise<string>
+    verify(password: string, hash: string): Promise<boolean>
+  }
+}

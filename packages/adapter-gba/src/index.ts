@@ -1,0 +1,1 @@
+export * as GbaCollector from "./GbaCollector.ts"
