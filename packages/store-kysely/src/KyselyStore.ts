@@ -2,7 +2,7 @@
  * The Store over an injected Kysely: SQLite or PostgreSQL, the same SQL
  * wherever Kysely allows. Run `migrate(db)` first.
  */
-import { Store } from "@meterbridge/core"
+import { Store, StoreRules } from "@meterbridge/core"
 import { Effect, Layer, Option, Stream } from "effect"
 import { type Compilable, CompiledQuery, type Kysely, PostgresAdapter, sql, SqliteAdapter } from "kysely"
 import type { Database } from "./Database.ts"
@@ -11,7 +11,6 @@ import { type Dialect, intervalPage, lockServices, upsertIntervals } from "./int
 import { outbox } from "./internal/outbox.ts"
 import * as Rows from "./internal/rows.ts"
 import { insertUnique, query, transaction } from "./internal/run.ts"
-import { billProblem, intervalProblem } from "./internal/validate.ts"
 
 export type { Dialect } from "./internal/intervals.ts"
 
@@ -291,7 +290,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
     upsertBills: (bills) =>
       Effect.suspend(() => {
         for (const b of bills) {
-          const problem = billProblem(b)
+          const problem = StoreRules.billProblem(b)
           if (problem) return invalid("Bill", problem)
         }
         const latest = new Map<string, ReturnType<typeof Rows.billColumns>>()
@@ -335,7 +334,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
     upsertIntervals: (intervals) =>
       Effect.suspend(() => {
         for (const i of intervals) {
-          const problem = intervalProblem(i)
+          const problem = StoreRules.intervalProblem(i)
           if (problem) return invalid("Interval", problem)
         }
         if (intervals.length === 0) return Effect.succeed<Store.UpsertResult>({ inserted: 0, changed: 0 })

@@ -5,6 +5,7 @@
  */
 import { Effect, Layer, Semaphore, Stream } from "effect"
 import * as Coverage from "../Coverage.ts"
+import * as StoreRules from "../StoreRules.ts"
 import type { Flow } from "../Interval.ts"
 import {
   type AccountRecord,
@@ -32,8 +33,6 @@ import type { Micros } from "../Timestamp.ts"
 import { newUid as newEventUid } from "../Ids.ts"
 
 
-const FLOWS: ReadonlyArray<string> = ["delivered", "received", "net"]
-const QUALITIES: ReadonlyArray<string> = ["actual", "estimated", "questionable", "edited", "derived"]
 
 const sameInterval = (a: IntervalRecord, b: IntervalRecord): boolean =>
   a.interval_end === b.interval_end &&
@@ -59,30 +58,14 @@ const sameBill = (a: BillRecord, b: BillRecord): boolean =>
   a.source === b.source &&
   JSON.stringify(a.bill_breakdown) === JSON.stringify(b.bill_breakdown)
 
-const isNumberOrNull = (n: unknown): boolean => n === null || (typeof n === "number" && Number.isFinite(n))
 
 /** The checks the SQL stores make with constraints; a batch failing any of them writes nothing. */
-const intervalProblem = (i: IntervalRecord, serviceExists: boolean): string | undefined => {
-  if (!serviceExists) return `unknown service ${i.service_uid}`
-  if (!FLOWS.includes(i.flow)) return `invalid flow ${JSON.stringify(i.flow)}`
-  if (!QUALITIES.includes(i.quality)) return `invalid quality ${JSON.stringify(i.quality)}`
-  if (!Number.isSafeInteger(i.interval_start) || !Number.isSafeInteger(i.interval_end)) {
-    return "interval_start and interval_end must be integer microseconds"
-  }
-  if (i.interval_end <= i.interval_start) return `interval ending at ${i.interval_end} does not end after its start`
-  if (!isNumberOrNull(i.interval_kWh) || !isNumberOrNull(i.interval_kW ?? null)) return "interval values must be finite numbers or null"
-  return undefined
-}
+/** The Store rules every Store shares, and the one the memory store checks itself: the service exists. */
+const intervalProblem = (i: IntervalRecord, serviceExists: boolean): string | undefined =>
+  serviceExists ? StoreRules.intervalProblem(i) : `unknown service ${i.service_uid}`
 
-const billProblem = (b: BillRecord, serviceExists: boolean): string | undefined => {
-  if (!serviceExists) return `unknown service ${b.service_uid}`
-  if (!Number.isSafeInteger(b.bill_start_date) || !Number.isSafeInteger(b.bill_end_date)) {
-    return "bill_start_date and bill_end_date must be integer microseconds"
-  }
-  if (b.bill_end_date <= b.bill_start_date) return `bill ending at ${b.bill_end_date} does not end after its start`
-  if (!isNumberOrNull(b.bill_total_kWh) || !isNumberOrNull(b.bill_total)) return "bill totals must be finite numbers or null"
-  return undefined
-}
+const billProblem = (b: BillRecord, serviceExists: boolean): string | undefined =>
+  serviceExists ? StoreRules.billProblem(b) : `unknown service ${b.service_uid}`
 
 const withoutUndefined = <T extends object>(patch: T): Partial<T> =>
   Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>

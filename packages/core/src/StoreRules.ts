@@ -1,13 +1,19 @@
-/** Checks made before a batch touches the database, so a bad row fails the batch with a clear message. */
-import type { Store } from "@meterbridge/core"
-import { flowCode, qualityCode } from "./rows.ts"
+/**
+ * What every Store refuses before a batch touches its storage: one set of rules, so the memory, SQLite and
+ * PostgreSQL stores (and any other) fail the same rows with the same message, and a batch with one bad row
+ * writes nothing.
+ */
+import { Flow, Quality } from "./Interval.ts"
+import type { BillRecord, IntervalRecord } from "./Store.ts"
 
 const instant = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n)
 const value = (n: unknown) => n === null || (typeof n === "number" && Number.isFinite(n))
+const FLOWS: ReadonlyArray<string> = Flow.literals
+const QUALITIES: ReadonlyArray<string> = Quality.literals
 
-export const intervalProblem = (i: Store.IntervalRecord): string | undefined => {
-  if (flowCode(i.flow) < 0) return `invalid flow ${JSON.stringify(i.flow)}`
-  if (qualityCode(i.quality) < 0) return `invalid quality ${JSON.stringify(i.quality)}`
+export const intervalProblem = (i: IntervalRecord): string | undefined => {
+  if (!FLOWS.includes(i.flow)) return `invalid flow ${JSON.stringify(i.flow)}`
+  if (!QUALITIES.includes(i.quality)) return `invalid quality ${JSON.stringify(i.quality)}`
   if (!instant(i.interval_start) || !instant(i.interval_end) || !instant(i.updated)) {
     return "interval_start, interval_end and updated must be integer microseconds"
   }
@@ -16,7 +22,7 @@ export const intervalProblem = (i: Store.IntervalRecord): string | undefined => 
   return undefined
 }
 
-export const billProblem = (b: Store.BillRecord): string | undefined => {
+export const billProblem = (b: BillRecord): string | undefined => {
   if (!instant(b.bill_start_date) || !instant(b.bill_end_date) || !instant(b.updated)) {
     return "bill_start_date, bill_end_date and updated must be integer microseconds"
   }
