@@ -8,7 +8,7 @@
  * test mode otherwise), a README and a test that runs the shared Collector
  * suite — green out of the box. Then it registers the package with the server:
  * the dependency in apps/api/package.json and the adapter's line in
- * apps/api/src/server/adapters.ts. Run `pnpm install` afterwards.
+ * apps/api/src/server/adapterList.ts. Run `pnpm install` afterwards.
  *
  * Green Button Connect is the template because it is what US utilities
  * offer third parties; a utility with another protocol keeps the layout and
@@ -229,17 +229,17 @@ for (const [path, text] of Object.entries(files)) {
 console.log(`Created packages/adapter-${id} (utility ${utility}).`)
 
 if (!values["no-register"]) {
-  // The server's list: the adapter's line in adapters.ts, and the dependency that lets apps/api import it.
-  const adaptersFile = join(root, "apps/api/src/server/adapters.ts")
-  const text = readFileSync(adaptersFile, "utf8")
-  const importLine = `import { registration as ${id} } from "@meterbridge/adapter-${id}/registration"`
-  const withImport = text.replace(/(import \{ registration as \w+ \} from "@meterbridge\/adapter-[^"]+"\n)(?!import \{ registration)/, `$1${importLine}\n`)
-  const updated = withImport.replace(/(export const adapters: ReadonlyArray<Registration\.Registration> = \[[^\]]*)\]/, `$1, ${id}]`)
-  if (updated === text || !updated.includes(importLine)) fail("could not add the adapter to apps/api/src/server/adapters.ts; add it by hand")
-  writeFileSync(adaptersFile, updated)
+  // The server's list: the adapter's one line in adapterList.ts, and the dependency that lets apps/api import it.
+  const listFile = join(root, "apps/api/src/server/adapterList.ts")
+  const line = `export { registration as ${id} } from "@meterbridge/adapter-${id}/registration"`
+  const lines = readFileSync(listFile, "utf8").trimEnd().split("\n")
+  if (lines.includes(line)) fail(`apps/api/src/server/adapterList.ts already lists ${id}`)
+  const header = lines.filter((l) => !l.startsWith("export {"))
+  const entries = [...lines.filter((l) => l.startsWith("export {")), line].sort()
+  writeFileSync(listFile, [...header, ...entries].join("\n") + "\n")
   const pkgFile = join(root, "apps/api/package.json")
   const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { dependencies: Record<string, string> }
   pkg.dependencies = Object.fromEntries(Object.entries({ ...pkg.dependencies, [`@meterbridge/adapter-${id}`]: "workspace:^" }).sort(([a], [b]) => (a < b ? -1 : 1)))
   writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n")
-  console.log(`Registered it in apps/api/src/server/adapters.ts and apps/api/package.json. Next: pnpm install, then pnpm vitest run packages/adapter-${id}.`)
+  console.log(`Registered it in apps/api/src/server/adapterList.ts and apps/api/package.json. Next: pnpm install, then pnpm vitest run packages/adapter-${id}.`)
 }

@@ -1,4 +1,4 @@
-/** Every adapter package is registered in src/server/adapters.ts and runs the shared Collector conformance suite. */
+/** Every adapter package is registered in src/server/adapterList.ts and runs the shared Collector conformance suite. */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -20,7 +20,7 @@ describe("the collectors registry", () => {
     const name = JSON.parse(readFileSync(join(PACKAGES, folder, "package.json"), "utf8")).name as string
     const utility = await registrationOf(folder)
     expect(AppCollectors.adapters.filter((r) => r.utility === utility).length).toBe(1)
-    expect(readFileSync(join(import.meta.dirname, "../src/server/adapters.ts"), "utf8")).toContain(`"${name}/registration"`)
+    expect(readFileSync(join(import.meta.dirname, "../src/server/adapterList.ts"), "utf8")).toContain(`"${name}/registration"`)
     const testDir = join(PACKAGES, folder, "test")
     const sources = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => readFileSync(join(testDir, f), "utf8")) : []
     expect(sources.some((s) => s.includes("CollectorSuite.suite("))).toBe(true)

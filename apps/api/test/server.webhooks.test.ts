@@ -41,7 +41,7 @@ const start = async (env: Settings.Env) => {
 describe("the runtime-neutral server", () => {
   it("in test mode (the default) serves every utility, mounts sandboxes and delivers a ping to a loopback receiver", async () => {
     const { api, request } = await start({})
-    expect(api.utilities).toEqual(["DEMO", "PG&E", "SCE", "SDG&E", "SMT", "GBA"])
+    expect(api.utilities).toEqual(["DEMO", "GBA", "PG&E", "SCE", "SDG&E", "SMT"])
     // The DEMO sandbox answers its login route (a bad login is a 4xx of its own, not the app's 404).
     expect((await api.app.fetch(new Request(`${BASE}/sandbox/demo/api/login`, { method: "POST", body: "{}" }))).status).not.toBe(404)
     const created = await (await request("/api/v2/webhooks", { method: "POST", json: { url: "http://127.0.0.1:9/placeholder" } })).json() as { uid: string; secret: string }

@@ -1,5 +1,5 @@
 /**
- * THE list of utilities this server serves: one line per adapter package.
+ * The utilities this server serves (listed one line per adapter in `adapterList.ts`), built from their settings.
  * Each adapter owns its settings (an Effect `Config` in its `registration`);
  * the runtime hands in a `ConfigProvider` over its environment variables or
  * bindings. A utility with no settings runs in test mode against its sandbox,
@@ -7,14 +7,9 @@
  */
 import { Cause, ConfigProvider, Effect, Exit, Option } from "effect"
 import { Registration } from "@meterbridge/core"
-import { registration as demo } from "@meterbridge/adapter-demo/registration"
-import { registration as pge } from "@meterbridge/adapter-pge/registration"
-import { registration as sce } from "@meterbridge/adapter-sce/registration"
-import { registration as sdge } from "@meterbridge/adapter-sdge/registration"
-import { registration as smt } from "@meterbridge/adapter-smt/registration"
-import { registration as gba } from "@meterbridge/adapter-gba/registration"
+import * as list from "./adapterList.ts"
 
-export const adapters: ReadonlyArray<Registration.Registration> = [demo, pge, sce, sdge, smt, gba]
+export const adapters: ReadonlyArray<Registration.Registration> = Object.values(list)
 
 export type Registered = Registration.Built
 
