@@ -1,5 +1,6 @@
 /** Builds the app over a MemoryStore, the in-process DEMO sandbox and a fresh Vault key; seeds users and tokens. */
 import { expect } from "vitest"
+import { ahead } from "@meterbridge/testkit/clock"
 import { Clock, Context, Effect } from "effect"
 import { Billing, Collectors, Quotas, Store, Timestamp, Vault, Worker } from "@meterbridge/core"
 import { Endpoints } from "@meterbridge/webhooks"
@@ -16,19 +17,8 @@ import type { FileUploads } from "../src/shared/Uploads.ts"
 
 export const BASE = "http://meterbridge.test"
 
-/** A clock `ms` ahead of now, so jobs scheduled for later (retries, polls) come due. */
-export const clockAhead = (ms: number): Clock.Clock => {
-  const millis = () => Date.now() + ms
-  return {
-    currentTimeMillisUnsafe: millis,
-    currentTimeMillis: Effect.sync(millis),
-    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
-    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
-    sleep: (d) => Effect.sleep(d)
-  }
-}
+/** The real time `ms` ahead (see `@meterbridge/testkit/clock`). */
+export const clockAhead: (ms: number) => Clock.Clock = ahead
 
 export interface Harness {
   readonly app: ReturnType<typeof createApp>["app"]

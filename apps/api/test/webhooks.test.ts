@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { Clock, Effect } from "effect"
 import { Billing, Jobs, Store, Timestamp } from "@meterbridge/core"
+import * as Clocks from "@meterbridge/testkit/clock"
 import { Dispatcher } from "@meterbridge/webhooks"
 import { type Receiver, startReceiver } from "../../../packages/webhooks/test/receiver.ts"
 import * as Harness from "./harness.ts"
@@ -126,15 +127,7 @@ describe("events and webhooks", () => {
     })
     await h.run(Store.Store.use((s) => s.appendEvents([{ type: "ping", user_uid: userUid, ts: Timestamp.fromMillis(Date.now()), webhook_uid: uid }])))
     let t = Date.now()
-    const testClock: Clock.Clock = {
-      currentTimeMillisUnsafe: () => t,
-      currentTimeMillis: Effect.sync(() => t),
-      currentTimeNanosUnsafe: () => BigInt(t) * 1_000_000n,
-      currentTimeNanos: Effect.sync(() => BigInt(t) * 1_000_000n),
-      monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
-      monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
-      sleep: () => Effect.void
-    }
+    const testClock = Clocks.reading(() => t, { instantSleep: true })
     const at = <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.provideService(e, Clock.Clock, testClock)
     const pass = () => h.run(at(Dispatcher.deliverDue({ fetch: globalThis.fetch, random: () => 0.5 })))
     const start = t

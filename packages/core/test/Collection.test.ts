@@ -1,7 +1,7 @@
 import { Clock, Effect, Layer, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { Collection, Collector, CollectorError, Collectors, Jobs, Store, Timestamp, Vault, Worker } from "../src/index.ts"
-import { MemoryStore } from "../src/testing/index.ts"
+import { Clocks, MemoryStore } from "../src/testing/index.ts"
 
 const DAY = Timestamp.MICROS_PER_DAY
 const HOUR = Timestamp.MICROS_PER_HOUR
@@ -90,18 +90,7 @@ const makeFakeUtility = () => {
   return { collector, state }
 }
 
-const shiftedClock = (ms: number): Clock.Clock => {
-  const millis = () => Date.now() + ms
-  return {
-    currentTimeMillisUnsafe: millis,
-    currentTimeMillis: Effect.sync(millis),
-    currentTimeNanosUnsafe: () => BigInt(millis()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(millis()) * 1_000_000n),
-    monotonicTimeNanosUnsafe: () => process.hrtime.bigint(),
-    monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint()),
-    sleep: (d) => Effect.sleep(d)
-  }
-}
+const shiftedClock = Clocks.ahead
 
 const setup = async () => {
   const fake = makeFakeUtility()

@@ -1,1 +1,2 @@
 export * as MemoryStore from "./MemoryStore.ts"
+export * as Clocks from "./Clocks.ts"
