@@ -4,7 +4,7 @@
  * for callers that want them (a "read my meter now" button, a daily check).
  */
 import { CollectorError, LocalTime } from "@meterbridge/core"
-import { Duration, Effect, Schema } from "effect"
+import { Clock, Duration, Effect, Schema } from "effect"
 import { errorCodeOf, interpret } from "./internal/Errors.ts"
 import { post, type TlsOptions, type Transport } from "./internal/Http.ts"
 import { CENTRAL, parseSmtDate } from "./internal/SmtDates.ts"
@@ -145,16 +145,16 @@ export const make = (options: SmtClientOptions): SmtClient => {
 
   /** POSTs and reads the reply; `undefined` when SMT says it has no data. */
   const call = (path: string, body: unknown, what: string): Fx<unknown | undefined> =>
-    Effect.flatMap(post(transport, path, body, what), (reply) => {
-      const r = interpret(reply, what)
+    Effect.flatMap(Effect.zip(post(transport, path, body, what), Clock.currentTimeMillis), ([reply, nowMs]) => {
+      const r = interpret(reply, what, nowMs)
       return r._tag === "Json" ? Effect.succeed(r.json) : r._tag === "NoData" ? Effect.succeed(undefined) : Effect.fail(r.error)
     })
 
   const decodeAgreement = decode(Wire.NewAgreementResponse, "the agreement request")
   const createAgreement = (customer: Customer, months: number) =>
-    post(transport, "/NewAgreement/", Requests.agreementBody(who, customer, months), "the agreement request").pipe(
-      Effect.flatMap((reply) => {
-        const r = interpret(reply, "the agreement request")
+    Effect.zip(post(transport, "/NewAgreement/", Requests.agreementBody(who, customer, months), "the agreement request"), Clock.currentTimeMillis).pipe(
+      Effect.flatMap(([reply, nowMs]) => {
+        const r = interpret(reply, "the agreement request", nowMs)
         if (r._tag === "Json") return decodeAgreement(r.json)
         if (r._tag === "Failed" && r.error.retryable) return Effect.fail(r.error)
         // SMT's errorCode refusals here are about what the customer typed (unknown ESIID, meter/REP mismatch).
@@ -274,7 +274,7 @@ export const make = (options: SmtClientOptions): SmtClient => {
   ) =>
     Effect.gen(function*() {
       const pollMs = opts?.pollIntervalMs ?? 5_000
-      const deadline = Date.now() + (opts?.timeoutMs ?? 180_000)
+      const deadline = (yield* Clock.currentTimeMillis) + (opts?.timeoutMs ?? 180_000)
       const id = yield* requestOnDemandRead(esiid, meterNumber)
       while (true) {
         const status = yield* onDemandReadStatus(id)
@@ -284,7 +284,7 @@ export const make = (options: SmtClientOptions): SmtClient => {
             `The meter did not answer Smart Meter Texas's on-demand read${status.message ? ` (${status.message})` : ""}; try again later`
           ))
         }
-        if (Date.now() + pollMs > deadline) {
+        if ((yield* Clock.currentTimeMillis) + pollMs > deadline) {
           return yield* Effect.fail(CollectorError.unavailable("Smart Meter Texas's on-demand read is still pending; try again later"))
         }
         yield* Effect.sleep(Duration.millis(pollMs))

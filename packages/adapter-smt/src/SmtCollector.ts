@@ -5,7 +5,7 @@
  * America/Chicago days, which this adapter turns into UTC intervals.
  */
 import { type Collector, CollectorError, LocalTime, type Service, Timestamp } from "@meterbridge/core"
-import { Effect, Stream } from "effect"
+import { Clock, Effect, Stream } from "effect"
 import { CENTRAL } from "./internal/SmtDates.ts"
 import * as Requests from "./internal/Requests.ts"
 import * as SmtClient from "./SmtClient.ts"
@@ -120,10 +120,13 @@ export const make = (options: SmtCollectorOptions) => {
   /** What an agreement's status means for the account. */
   const outcome = (grant: SmtGrant, status: AgreementStatus, endDate: string | null | undefined): Fx<Collector.Authorization> => {
     switch (status) {
-      case "ACTIVE": {
-        const end = SmtClient.smtDateToMs(endDate) ?? addMonths(Date.now(), AGREEMENT_MONTHS)
-        return Effect.succeed({ _tag: "Authorized", grant: { ...grant }, expires: Timestamp.fromMillis(end) })
-      }
+      case "ACTIVE":
+        // The agreement's own end date, else the usual term counted from now (Effect's Clock, so tests move it).
+        return Effect.map(Clock.currentTimeMillis, (nowMs) => ({
+          _tag: "Authorized" as const,
+          grant: { ...grant },
+          expires: Timestamp.fromMillis(SmtClient.smtDateToMs(endDate) ?? addMonths(nowMs, AGREEMENT_MONTHS))
+        }))
       case "PENDING":
         return Effect.succeed({
           _tag: "AwaitingCustomer",

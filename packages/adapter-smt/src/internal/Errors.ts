@@ -68,12 +68,12 @@ const errorField = (text: string): string | undefined => {
 }
 
 /** Reads one SMT reply; `what` names the request in messages ("15-minute reads"). */
-export const interpret = (reply: Reply, what: string): Interpreted => {
+export const interpret = (reply: Reply, what: string, nowMs: number): Interpreted => {
   const fail = (error: CollectorError.CollectorError): Interpreted => ({ _tag: "Failed", error })
   if (reply.status === 429) {
     return fail(CollectorError.rateLimited(
       `Smart Meter Texas is throttling requests (HTTP 429 on ${what}); retry later`,
-      RetryAfter.toMillis(reply.retryAfter, Date.now())
+      RetryAfter.toMillis(reply.retryAfter, nowMs)
     ))
   }
   if (reply.status >= 500) {

@@ -10,7 +10,7 @@
  */
 import { type Collector, CollectorError, Timestamp } from "@meterbridge/core"
 import type { Service } from "@meterbridge/core"
-import { Effect, Result, Stream } from "effect"
+import { Clock, Effect, Result, Stream } from "effect"
 import { type EspiRecord, EspiParseError, parseEspi, type Reading, type UsageSummary } from "../Espi.ts"
 import * as ConnectClient from "./ConnectClient.ts"
 import type { TlsOptions } from "./MutualTls.ts"
@@ -173,7 +173,7 @@ export const makeConnectCollector = (profile: ConnectProfile, options: ConnectOp
     })
     const get = (uri: string, window?: ConnectClient.PublishedWindow): Effect.Effect<Response, CollectorError.CollectorError> =>
       Effect.gen(function*() {
-        if (!refreshed && expiresAt !== undefined && expiresAt - margin <= Date.now()) yield* refresh
+        if (!refreshed && expiresAt !== undefined && expiresAt - margin <= (yield* Clock.currentTimeMillis)) yield* refresh
         return yield* client.get(uri, token, window).pipe(
           Effect.catchIf(
             (e) => e.reason === "AuthorizationDenied" && !refreshed && grant.refreshToken !== undefined,
