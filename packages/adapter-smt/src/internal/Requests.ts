@@ -24,9 +24,9 @@ export interface Requester {
   readonly duns: string
 }
 
-let counter = 0
-/** SMT echoes `trans_id` back; unique per request so a log line finds its reply. */
-export const transId = (): string => `mb${Date.now().toString(36)}${(counter++ % 1_000_000).toString(36)}`
+/** SMT echoes `trans_id` back; unique per request (64 random bits, no module state) so a log line finds its reply. */
+export const transId = (): string =>
+  `mb${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("")}`
 
 const common = (who: Requester) => ({
   trans_id: transId(),
