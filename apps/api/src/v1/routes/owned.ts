@@ -1,40 +1,23 @@
-/** Loads an object only if the caller owns it; anyone else's is exactly as missing as a missing one. */
+/** v1's ownership checks (see `shared/owned.ts`), and a service with its account. */
 import { Effect } from "effect"
 import { Store } from "@meterbridge/core"
 import type { V1Api as Api } from "../Deps.ts"
 import { notFound } from "../../shared/HttpError.ts"
+import { ownedBy } from "../../shared/owned.ts"
 
-export const account = (api: Api, userUid: string, uid: string) =>
-  api.run(Effect.gen(function*() {
-    const store = yield* Store.Store
-    const a = yield* store.getAccount(uid)
-    if (!a || a.user_uid !== userUid) return yield* Effect.fail(notFound("account"))
-    return a
-  }))
+const accountOf = ownedBy("account", (s, uid) => s.getAccount(uid))
+const serviceOf = ownedBy("service", (s, uid) => s.getService(uid))
+const tokenOf = ownedBy("token", (s, uid) => s.getToken(uid))
 
-export const service = (api: Api, userUid: string, uid: string) =>
-  api.run(Effect.gen(function*() {
-    const store = yield* Store.Store
-    const s = yield* store.getService(uid)
-    if (!s || s.user_uid !== userUid) return yield* Effect.fail(notFound("service"))
-    return s
-  }))
-
-export const token = (api: Api, userUid: string, uid: string) =>
-  api.run(Effect.gen(function*() {
-    const store = yield* Store.Store
-    const t = yield* store.getToken(uid)
-    if (!t || t.user_uid !== userUid) return yield* Effect.fail(notFound("token"))
-    return t
-  }))
+export const account = (api: Api, userUid: string, uid: string) => api.run(accountOf(userUid, uid))
+export const service = (api: Api, userUid: string, uid: string) => api.run(serviceOf(userUid, uid))
+export const token = (api: Api, userUid: string, uid: string) => api.run(tokenOf(userUid, uid))
 
 /** A service the caller owns, with its account's authorization (v1's Service object shows both). */
 export const serviceWithAccount = (api: Api, userUid: string, uid: string) =>
   api.run(Effect.gen(function*() {
-    const store = yield* Store.Store
-    const s = yield* store.getService(uid)
-    if (!s || s.user_uid !== userUid) return yield* Effect.fail(notFound("service"))
-    const account = yield* store.getAccount(s.account_uid)
+    const s = yield* serviceOf(userUid, uid)
+    const account = yield* (yield* Store.Store).getAccount(s.account_uid)
     if (!account) return yield* Effect.fail(notFound("service"))
     return { service: s, account }
   }))
