@@ -262,11 +262,11 @@ export const authorize = (shared: Shared) => {
     const waitingForEmail = account.latest?.type === "pending" && account.authorization_ref !== null
     if (waitingForEmail) {
       return c.html(page("Check your email", html`<h1>Check your email</h1>
-<p>${info.name} sent a confirmation email${customerEmail ? html` to <strong>${customerEmail}</strong>` : ""}. Open it and click the link to confirm; data sharing starts once you have.</p>
+<p>${shortName(info)} sent a confirmation email${customerEmail ? html` to <strong>${customerEmail}</strong>` : ""}. Open it and click the link to confirm; data sharing starts once you have.</p>
 ${next.url !== undefined && !p.noredirect ? html`<div class="actions"><a class="button" href="${next.url}">Continue</a></div>` : ""}`))
     }
     return send(next.url, {}) ??
-      c.html(message("Thank you", `Your ${info.name} data is now shared with ${v.template?.company_name ?? "the company"}. You can close this window.`))
+      c.html(message("Thank you", `Your ${shortName(info)} data is now shared with ${v.template?.company_name ?? "the company"}. You can close this window.`))
   })
   return app
 }

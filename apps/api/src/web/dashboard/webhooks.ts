@@ -53,7 +53,7 @@ ${
 <div class="card"><h2 id="new-hook" style="margin-top:0">Add an endpoint</h2>
 <form method="post" action="/dashboard/webhooks" aria-labelledby="new-hook">${csrf}
 <div class="filters">
-<div><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://example.com/hooks/meterbridge"></div>
+<div style="flex:1 1 24rem"><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://example.com/hooks/meterbridge" style="width:100%"></div>
 <div><button type="submit">Add endpoint</button></div>
 </div></form>
 <p class="muted">Every event is sent, signed with both <code>X-UtilityAPI-Webhook-Signature</code> and Standard Webhooks headers; choose event types over the API (<code>POST /api/v2/webhooks</code>).</p></div>
