@@ -157,7 +157,11 @@ export const run = async (options: ChaosOptions): Promise<ChaosFigures> => {
       const rows = await sql<{ n: string }>`select count(*) as n from services where latest is null or latest not like '%"type":"updated"%'`.execute(db)
       const accountsLeft = await sql<{ n: string }>`select count(*) as n from accounts where latest is null or latest not like '%"type":"updated"%'`.execute(db)
       const services = await sql<{ n: string }>`select count(*) as n from services`.execute(db)
-      return Number(rows.rows[0]!.n) === 0 && Number(accountsLeft.rows[0]!.n) === 0 && Number(services.rows[0]!.n) >= options.authorizations
+      // Settled also means no job is due or running: a job re-run after its worker was killed (at-least-once) sets
+      // its service back to pending while it runs again, so "all updated" alone can be a passing moment.
+      const jobsDue = await sql<{ n: string }>`select count(*) as n from jobs where run_at <= ${Date.now() * 1000}`.execute(db)
+      return Number(rows.rows[0]!.n) === 0 && Number(accountsLeft.rows[0]!.n) === 0 && Number(services.rows[0]!.n) >= options.authorizations &&
+        Number(jobsDue.rows[0]!.n) === 0
     }
     const deadline = started + options.timeoutMs
     let done = false
