@@ -15,7 +15,7 @@ export const load = (url: string, headers: Record<string, string>, seconds: numb
     autocannon({ url, headers, connections, duration: seconds }, (err, result) => {
       if (err) return reject(err)
       if (result.errors > 0 || result.non2xx > 0) {
-        return reject(new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses`))
+        return reject(new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodeStats)})`))
       }
       resolve({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx })
     })

@@ -60,7 +60,7 @@ export const startApi = (databaseUrl: string, extraEnv: Record<string, string> =
         PORT: "0",
         DATABASE_URL: databaseUrl,
         METERBRIDGE_SECRET_KEY: "11".repeat(32),
-        METERBRIDGE_RATE_LIMIT: "10000",
+        METERBRIDGE_RATE_LIMIT: "100000",
         METERBRIDGE_LOG_REQUESTS: "0",
         ...extraEnv
       }

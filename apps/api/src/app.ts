@@ -94,6 +94,9 @@ const json = (value: unknown, status = 200) =>
 
 /** The request with its body read (bounded) into memory, so no surface ever reads an unbounded stream. */
 const buffered = async (request: Request, maxBytes: number): Promise<Request> => {
+  // GET and HEAD carry no body. Asking a Node request for `.body` builds the full WHATWG Request behind
+  // @hono/node-server's lazy one (headers copied, an AbortSignal wired): the dearest step of a small GET.
+  if (request.method === "GET" || request.method === "HEAD") return request
   if (request.body === null) {
     const declared = request.headers.get("content-length")
     if (declared !== null && Number(declared) > maxBytes) throw new HttpError(413, "body_too_large", `Request bodies are limited to ${maxBytes} bytes.`)

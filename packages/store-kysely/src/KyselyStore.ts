@@ -10,13 +10,26 @@ import { coverage } from "./internal/coverage.ts"
 import { type Dialect, intervalPage, lockServices, upsertIntervals } from "./internal/intervals.ts"
 import { outbox } from "./internal/outbox.ts"
 import * as Rows from "./internal/rows.ts"
-import { insertUnique, query, transaction } from "./internal/run.ts"
+import { insertUnique, query, toStoreError, transaction } from "./internal/run.ts"
 
 export type { Dialect } from "./internal/intervals.ts"
+
+/** Reads one row by SQL text and its parameters, synchronously, outside Kysely (see `Options.reader`). */
+export interface RowReader {
+  readonly one: (sql: string, parameters: ReadonlyArray<unknown>) => unknown
+}
 
 export interface Options {
   /** Detected from the Kysely adapter when left out. */
   readonly dialect?: Dialect
+  /**
+   * Where the lookups of one row by key run (a token by its hash, a user, an account, a service): on SQLite, a
+   * second connection (`openSqliteReader` in `./sqlite`). WAL lets it read the last committed state while the
+   * writer's transaction is open, and it skips Kysely's single-connection queue, so the lookups every API
+   * request makes neither wait behind a collection's writes nor pay Kysely's per-query promise chain. A unit of
+   * work (`atomically`) always reads through its own transaction.
+   */
+  readonly reader?: RowReader
 }
 
 const detect = (db: Kysely<Database>): Dialect => {
@@ -50,15 +63,26 @@ const precompile = <R>(db: Kysely<Database>, query: Compilable<R>) => {
     (await db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]))).rows[0]
 }
 
+/** One row by key, as an Effect: through `reader` when there is one, else through Kysely (compiled once). */
+const lookup = <R>(db: Kysely<Database>, reader: RowReader | undefined, what: string, compilable: Compilable<R>) => {
+  if (reader === undefined) {
+    const run = precompile(db, compilable)
+    return (key: string) => query(what, () => run(key))
+  }
+  const text = compilable.compile().sql
+  return (key: string) => Effect.try({ try: () => reader.one(text, [key]) as R | undefined, catch: toStoreError(what) })
+}
+
 export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreShape => {
   const dialect = options.dialect ?? detect(db)
+  const reader = db.isTransaction ? undefined : options.reader
 
-  const userByUid = precompile(db, db.selectFrom("users").selectAll().where("uid", "=", ""))
-  const accountByUid = precompile(db, db.selectFrom("accounts").selectAll().where("uid", "=", ""))
-  const tokenByUid = precompile(db, db.selectFrom("tokens").selectAll().where("uid", "=", ""))
-  const tokenBySecret = precompile(db, db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
+  const userByUid = lookup(db, reader, "getUser", db.selectFrom("users").selectAll().where("uid", "=", ""))
+  const accountByUid = lookup(db, reader, "getAccount", db.selectFrom("accounts").selectAll().where("uid", "=", ""))
+  const tokenByUid = lookup(db, reader, "getToken", db.selectFrom("tokens").selectAll().where("uid", "=", ""))
+  const tokenBySecret = lookup(db, reader, "findTokenBySecretHash", db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
   const countRequests = precompile(db, db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", 0) })).where("uid", "=", ""))
-  const serviceByUid = precompile(db, db.selectFrom("services").selectAll().where("uid", "=", ""))
+  const serviceByUid = lookup(db, reader, "getService", db.selectFrom("services").selectAll().where("uid", "=", ""))
 
   const refreshBillSummary = async (trx: Kysely<Database>, serviceUid: string) => {
     const rows = await trx.selectFrom("bills").select(["bill_start_date", "bill_end_date"])
@@ -73,7 +97,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
       insertUnique("createUser", `A user with uid ${user.uid} or email ${user.email} already exists`, () =>
         db.insertInto("users").values({ ...user }).execute()).pipe(Effect.asVoid),
     getUser: (uid) =>
-      query("getUser", () => userByUid(uid))
+      userByUid(uid)
         .pipe(Effect.map((r) => r && Rows.user(r))),
     findUserByEmail: (email) =>
       query("findUserByEmail", () => db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst())
@@ -96,10 +120,10 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
       insertUnique("createToken", `Token ${token.uid} or its secret already exists`, () =>
         db.insertInto("tokens").values({ ...token }).execute()).pipe(Effect.asVoid),
     findTokenBySecretHash: (hash) =>
-      query("findTokenBySecretHash", () => tokenBySecret(hash))
+      tokenBySecret(hash)
         .pipe(Effect.map((r) => r && Rows.token(r))),
     getToken: (uid) =>
-      query("getToken", () => tokenByUid(uid))
+      tokenByUid(uid)
         .pipe(Effect.map((r) => r && Rows.token(r))),
     listTokens: (userUid) =>
       query("listTokens", () =>
@@ -162,7 +186,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         db.insertInto("accounts").values(Rows.flags({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) }))
           .execute()).pipe(Effect.asVoid),
     getAccount: (uid) =>
-      query("getAccount", () => accountByUid(uid))
+      accountByUid(uid)
         .pipe(Effect.map((r) => r && Rows.account(r))),
     findAccountByAuthorizationRef: (ref) =>
       query("findAccountByAuthorizationRef", () =>
@@ -248,7 +272,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .returningAll().executeTakeFirstOrThrow()
       }).pipe(Effect.map(Rows.service)),
     getService: (uid) =>
-      query("getService", () => serviceByUid(uid))
+      serviceByUid(uid)
         .pipe(Effect.map((r) => r && Rows.serviceWithFigures(r))),
     listServices: (userUid) =>
       query("listServices", () =>

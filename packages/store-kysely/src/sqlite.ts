@@ -7,6 +7,7 @@
 import SqliteDatabase from "better-sqlite3"
 import { Kysely, sql, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from "kysely"
 import type { Database } from "./Database.ts"
+import type { RowReader } from "./KyselyStore.ts"
 
 export interface SqliteOptions {
   /** `FULL` (default) survives power loss; `NORMAL` may lose the last commits on power loss, never on a crash. */
@@ -48,6 +49,32 @@ export const cachingStatements = (database: SqliteDatabase.Database, size = 200)
       if (cache.size > size) cache.delete(cache.keys().next().value!)
       return statement
     }
+  }
+}
+
+/**
+ * A second connection to the database at `path` for the Store's lookups of one row by key (pass it as
+ * `KyselyStore.make(db, { reader })`). It only reads (`query_only`), sees what the writer has committed, and
+ * answers synchronously from a few cached statements. `undefined` for ":memory:", whose every connection is a
+ * database of its own. Close it with the Kysely.
+ */
+export const openSqliteReader = (path: string, options: SqliteOptions = {}): (RowReader & { readonly close: () => void }) | undefined => {
+  if (path === ":memory:" || path === "") return undefined
+  const database = new SqliteDatabase(path, { fileMustExist: true })
+  database.pragma("query_only = ON")
+  database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+  const statements = new Map<string, SqliteDatabase.Statement>()
+  return {
+    one: (text, parameters) => {
+      let statement = statements.get(text)
+      if (statement === undefined) {
+        statement = database.prepare(text)
+        // The lookups are a handful of fixed texts; the bound only guards against misuse.
+        if (statements.size < 64) statements.set(text, statement)
+      }
+      return statement.get(...parameters)
+    },
+    close: () => database.close()
   }
 }
 

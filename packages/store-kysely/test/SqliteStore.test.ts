@@ -4,7 +4,9 @@ import { join } from "node:path"
 import * as StoreSuite from "@meterbridge/testkit/store"
 import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
-import { cachingStatements, openSqlite, openSqliteDatabase, settings } from "../src/sqlite.ts"
+import { Effect } from "effect"
+import { Timestamp } from "@meterbridge/core"
+import { cachingStatements, openSqlite, openSqliteDatabase, openSqliteReader, settings } from "../src/sqlite.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "mb-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -15,6 +17,62 @@ StoreSuite.suite("sqlite", async () => {
   const db = openSqlite(path)
   await migrate(db)
   return { store: KyselyStore.make(db, { dialect: "sqlite" }), close: () => db.destroy() }
+})
+
+// The same suite with lookups by key on a second connection, as `pnpm start` opens it.
+StoreSuite.suite("sqlite with a reader connection", async () => {
+  const path = join(dir, `store-${++n}.db`)
+  const db = openSqlite(path)
+  await migrate(db)
+  const reader = openSqliteReader(path)!
+  return {
+    store: KyselyStore.make(db, { dialect: "sqlite", reader }),
+    close: async () => {
+      reader.close()
+      await db.destroy()
+    }
+  }
+})
+
+describe("SQLite reader connection", () => {
+  it("answers lookups with the last committed state while a unit of work is open, and its own changes after", async () => {
+    const path = join(dir, `store-${++n}.db`)
+    const db = openSqlite(path)
+    await migrate(db)
+    const reader = openSqliteReader(path)!
+    const store = KyselyStore.make(db, { dialect: "sqlite", reader })
+    const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
+    try {
+      const now = Timestamp.fromMillis(Date.UTC(2026, 0, 1))
+      await run(store.createUser({ uid: "u1", email: "a@example.com", password_hash: null, created: now }))
+      assert.strictEqual((await run(store.getUser("u1")))?.email, "a@example.com", "a commit is visible at once")
+      let seenInside: string | undefined
+      await run(store.atomically((tx) =>
+        Effect.gen(function*() {
+          yield* tx.createUser({ uid: "u2", email: "b@example.com", password_hash: null, created: now })
+          // Outside the unit: not yet there, and the lookup does not wait for the writer.
+          seenInside = (yield* store.getUser("u2"))?.email ?? "missing"
+          assert.strictEqual((yield* tx.getUser("u2"))?.email, "b@example.com", "the unit reads its own write")
+        })
+      ))
+      assert.strictEqual(seenInside, "missing")
+      assert.strictEqual((await run(store.getUser("u2")))?.email, "b@example.com")
+      // A unit that fails leaves nothing for the reader to see.
+      await Effect.runPromise(Effect.exit(store.atomically((tx) =>
+        tx.createUser({ uid: "u3", email: "c@example.com", password_hash: null, created: now }).pipe(Effect.andThen(Effect.fail("boom")))
+      )))
+      assert.strictEqual(await run(store.getUser("u3")), undefined)
+      // The reader cannot write, whatever it is handed.
+      assert.throws(() => reader.one("delete from users returning uid", []), /readonly/i)
+    } finally {
+      reader.close()
+      await db.destroy()
+    }
+  })
+
+  it("is not opened for an in-memory database (another connection would be another database)", () => {
+    assert.strictEqual(openSqliteReader(":memory:"), undefined)
+  })
 })
 
 describe("SQLite setup", () => {

@@ -21,13 +21,18 @@ export interface OpenedStore {
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
     if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true })
-    const { openSqlite } = await import("@meterbridge/store-kysely/sqlite")
+    const { openSqlite, openSqliteReader } = await import("@meterbridge/store-kysely/sqlite")
     const db = openSqlite(target.path)
+    // Lookups by key (each request's token, the service or account it names) on a connection of their own.
+    const reader = openSqliteReader(target.path)
     return {
-      store: KyselyStore.make(db, { dialect: "sqlite" }),
+      store: KyselyStore.make(db, { dialect: "sqlite", ...(reader === undefined ? {} : { reader }) }),
       describe: `SQLite ${target.path}`,
       migrate: async () => void (await migrate(db)),
-      close: () => db.destroy(),
+      close: async () => {
+        reader?.close()
+        await db.destroy()
+      },
       ops: opsOf(db)
     }
   }

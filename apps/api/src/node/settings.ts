@@ -148,7 +148,7 @@ export const read = (env: Env): Settings => {
     database,
     testMode,
     publicUrl,
-    rateLimit: int("METERBRIDGE_RATE_LIMIT", 50, 1, 10_000),
+    rateLimit: int("METERBRIDGE_RATE_LIMIT", 50, 1, 100_000),
     anonymousRateLimit: int("METERBRIDGE_ANONYMOUS_RATE_LIMIT", DEFAULT_ANONYMOUS_RATE_LIMIT, 1, 10_000),
     signupRateLimit: int("METERBRIDGE_SIGNUP_RATE_LIMIT", DEFAULT_SIGNUP_RATE_LIMIT, 1, 10_000),
     maxBodyBytes: int("METERBRIDGE_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -42,7 +42,7 @@ export const DEFAULT_ADMIN_EMAIL = "admin@localhost"
 export const read = (env: Env): ServerSettings => {
   const testMode = boolSetting(env, "METERBRIDGE_TEST_MODE", true)
   return {
-  rateLimit: intSetting(env, "METERBRIDGE_RATE_LIMIT", 50, 1, 10_000),
+  rateLimit: intSetting(env, "METERBRIDGE_RATE_LIMIT", 50, 1, 100_000),
   leaseMs: intSetting(env, "METERBRIDGE_WORKER_LEASE_MS", 60_000, 100, 86_400_000),
   pollMs: intSetting(env, "METERBRIDGE_WORKER_POLL_MS", 1_000, 10, 3_600_000),
   logRequests: env["METERBRIDGE_LOG_REQUESTS"] !== "0",

@@ -18,7 +18,7 @@ export interface RateLimiter {
 }
 
 /** The log costs 8 bytes per allowed request per key, so the limit is bounded. */
-export const MAX_LIMIT = 10_000
+export const MAX_LIMIT = 100_000
 
 /** All keys of one limiter together stay under this many bytes of logs. */
 const MAX_LOG_BYTES = 32 * 1024 * 1024

@@ -19,9 +19,13 @@ export const isUniqueViolation = (cause: unknown): boolean => {
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY"
 }
 
-/** `run` gets an AbortSignal that fires when the fiber is interrupted, so long writes can stop between statements. */
+/**
+ * `run` gets an AbortSignal that fires when the fiber is interrupted, so long writes can stop between statements.
+ * Passed to Effect as it is: Effect wires an AbortController only for a function that declares the parameter,
+ * so the many small queries that ignore it cost none.
+ */
 export const query = <A>(what: string, run: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, Store.StoreError> =>
-  Effect.tryPromise({ try: (signal) => run(signal), catch: toStoreError(what) })
+  Effect.tryPromise({ try: run, catch: toStoreError(what) })
 
 /** Like `query`, but a uniqueness violation fails with `Conflict` carrying `conflict` as its message. */
 export const insertUnique = <A>(what: string, conflict: string, run: () => Promise<A>): Effect.Effect<A, Store.StoreError | Store.Conflict> =>
