@@ -64,6 +64,8 @@ export interface Runtime {
 
 export const make = (runtime: ApiRuntime): Runtime => {
   const log = runtime.config.log ?? ((line: string) => console.error(line))
+  // Bound to the context once: every request runs at least one effect.
+  const runPromiseExit = Effect.runPromiseExitWith(runtime.context)
   return {
     config: runtime.config,
     passwords: runtime.passwords,
@@ -72,7 +74,7 @@ export const make = (runtime: ApiRuntime): Runtime => {
     now: runtime.config.clock ?? Date.now,
     log,
     runWith: async (effect, toError) => {
-      const exit = await Effect.runPromiseExit(Effect.provideContext(effect, runtime.context))
+      const exit = await runPromiseExit(effect)
       if (Exit.isSuccess(exit)) return exit.value
       const error = Cause.findErrorOption(exit.cause)
       if (Option.isSome(error)) throw toError({ _tag: "Fail", error: error.value })

@@ -5,7 +5,7 @@
  * process crash (see README, "Durability").
  */
 import SqliteDatabase from "better-sqlite3"
-import { Kysely, sql, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from "kysely"
+import { Kysely, sql, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect, type SqliteStatement as KyselySqliteStatement } from "kysely"
 import type { Database } from "./Database.ts"
 import type { RowReader } from "./KyselyStore.ts"
 
@@ -31,20 +31,50 @@ export const openSqliteDatabase = (path: string, options: SqliteOptions = {}): S
  * than running a small query, and a 1,000-row upsert statement costs a lot.
  * This keeps the most recent statements by SQL text. A statement still
  * being iterated (a Kysely stream) is busy, so that case prepares a new one.
+ *
+ * `afterWrite` is called each time a statement that may change the database
+ * (anything not read-only: writes, `commit`, `rollback`) has run, so a cache
+ * of rows read elsewhere can drop what that statement may have changed.
  */
-export const cachingStatements = (database: SqliteDatabase.Database, size = 200): KyselySqliteDatabase => {
-  const cache = new Map<string, SqliteDatabase.Statement>()
+export const cachingStatements = (database: SqliteDatabase.Database, size = 200, afterWrite?: () => void): KyselySqliteDatabase => {
+  const cache = new Map<string, KyselySqliteStatement>()
+  const observed = (statement: SqliteDatabase.Statement): KyselySqliteStatement => {
+    if (afterWrite === undefined || statement.readonly) return statement
+    return {
+      get reader() {
+        return statement.reader
+      },
+      get busy() {
+        return statement.busy
+      },
+      all: (parameters) => {
+        try {
+          return statement.all(parameters)
+        } finally {
+          afterWrite()
+        }
+      },
+      run: (parameters) => {
+        try {
+          return statement.run(parameters)
+        } finally {
+          afterWrite()
+        }
+      },
+      iterate: (parameters) => statement.iterate(parameters)
+    } as KyselySqliteStatement
+  }
   return {
     close: () => database.close(),
     prepare: (text: string) => {
       const cached = cache.get(text)
-      if (cached !== undefined && !cached.busy) {
+      if (cached !== undefined && !(cached as { busy?: boolean }).busy) {
         // Re-insert to keep the map in least-recently-used order.
         cache.delete(text)
         cache.set(text, cached)
         return cached
       }
-      const statement = database.prepare(text)
+      const statement = observed(database.prepare(text))
       cache.set(text, statement)
       if (cache.size > size) cache.delete(cache.keys().next().value!)
       return statement
@@ -52,29 +82,85 @@ export const cachingStatements = (database: SqliteDatabase.Database, size = 200)
   }
 }
 
+/** How often, at most, the reader asks whether another process changed the database (ms). */
+const CHANGE_CHECK_MS = 1
+
+/** A reader's cached rows, at most this many; when full it starts over. */
+const MAX_CACHED_ROWS = 10_000
+
+export interface SqliteConnections {
+  /** Kysely over the writer connection: everything the Store writes, and every query but the lookups. */
+  readonly db: Kysely<Database>
+  /** The lookups of one row by key (pass it as `KyselyStore.make(db, { reader })`); none for ":memory:". */
+  readonly reader: RowReader | undefined
+  /** Closes both connections. */
+  readonly close: () => Promise<void>
+}
+
 /**
- * A second connection to the database at `path` for the Store's lookups of one row by key (pass it as
- * `KyselyStore.make(db, { reader })`). It only reads (`query_only`), sees what the writer has committed, and
- * answers synchronously from a few cached statements. `undefined` for ":memory:", whose every connection is a
- * database of its own. Close it with the Kysely.
+ * The Store's two connections to the database at `path`. The writer is the
+ * Kysely `openSqlite` gives. The reader is a second, `query_only` connection
+ * for the lookups of one row by key that every API request makes (its token,
+ * the service or account it names): WAL lets it read the last committed
+ * state while the writer's transaction is open, so those lookups neither wait
+ * behind a collection's writes nor pay Kysely's per-query promise chain.
+ *
+ * The reader keeps the rows it read until the database may have changed:
+ * every statement this process runs on the writer that is not read-only
+ * drops them as soon as it has run (so a request always reads this process's
+ * own committed writes), and SQLite's `data_version`, asked at most once a
+ * millisecond, drops them when another process (a `meterbridge worker`, the
+ * CLI) has committed. A row is therefore never older than the last commit
+ * this process made, nor more than about a millisecond older than another's.
+ * ":memory:" gets no reader: every connection to it is a database of its own.
  */
-export const openSqliteReader = (path: string, options: SqliteOptions = {}): (RowReader & { readonly close: () => void }) | undefined => {
-  if (path === ":memory:" || path === "") return undefined
+export const openSqliteConnections = (path: string, options: SqliteOptions = {}): SqliteConnections => {
+  if (path === ":memory:" || path === "") {
+    const db = openSqlite(path, options)
+    return { db, reader: undefined, close: () => db.destroy() }
+  }
+  const rows = new Map<string, unknown>()
+  const writer = openSqliteDatabase(path, options)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer, 200, () => rows.clear()) }) })
   const database = new SqliteDatabase(path, { fileMustExist: true })
   database.pragma("query_only = ON")
   database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
+  const dataVersion = database.prepare("pragma data_version").pluck()
+  let version = dataVersion.get()
+  let checkedAt = Date.now()
   const statements = new Map<string, SqliteDatabase.Statement>()
-  return {
+  const reader: RowReader = {
     one: (text, parameters) => {
+      const now = Date.now()
+      if (now - checkedAt >= CHANGE_CHECK_MS || now < checkedAt) {
+        checkedAt = now
+        const current = dataVersion.get()
+        if (current !== version) {
+          version = current
+          rows.clear()
+        }
+      }
+      const key = `${text}\u0000${parameters.join("\u0000")}`
+      if (rows.has(key)) return rows.get(key)
       let statement = statements.get(text)
       if (statement === undefined) {
         statement = database.prepare(text)
         // The lookups are a handful of fixed texts; the bound only guards against misuse.
         if (statements.size < 64) statements.set(text, statement)
       }
-      return statement.get(...parameters)
-    },
-    close: () => database.close()
+      const row = statement.get(...parameters)
+      if (rows.size >= MAX_CACHED_ROWS) rows.clear()
+      rows.set(key, row)
+      return row
+    }
+  }
+  return {
+    db,
+    reader,
+    close: async () => {
+      database.close()
+      await db.destroy()
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
 import { Effect } from "effect"
 import { Timestamp } from "@meterbridge/core"
-import { cachingStatements, openSqlite, openSqliteDatabase, openSqliteReader, settings } from "../src/sqlite.ts"
+import { cachingStatements, openSqlite, openSqliteConnections, openSqliteDatabase, settings } from "../src/sqlite.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "mb-sqlite-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -21,26 +21,17 @@ StoreSuite.suite("sqlite", async () => {
 
 // The same suite with lookups by key on a second connection, as `pnpm start` opens it.
 StoreSuite.suite("sqlite with a reader connection", async () => {
-  const path = join(dir, `store-${++n}.db`)
-  const db = openSqlite(path)
+  const { db, reader, close } = openSqliteConnections(join(dir, `store-${++n}.db`))
   await migrate(db)
-  const reader = openSqliteReader(path)!
-  return {
-    store: KyselyStore.make(db, { dialect: "sqlite", reader }),
-    close: async () => {
-      reader.close()
-      await db.destroy()
-    }
-  }
+  return { store: KyselyStore.make(db, { dialect: "sqlite", ...(reader === undefined ? {} : { reader }) }), close }
 })
 
 describe("SQLite reader connection", () => {
   it("answers lookups with the last committed state while a unit of work is open, and its own changes after", async () => {
     const path = join(dir, `store-${++n}.db`)
-    const db = openSqlite(path)
+    const { db, reader, close } = openSqliteConnections(path)
     await migrate(db)
-    const reader = openSqliteReader(path)!
-    const store = KyselyStore.make(db, { dialect: "sqlite", reader })
+    const store = KyselyStore.make(db, { dialect: "sqlite", reader: reader! })
     const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
     try {
       const now = Timestamp.fromMillis(Date.UTC(2026, 0, 1))
@@ -62,16 +53,26 @@ describe("SQLite reader connection", () => {
         tx.createUser({ uid: "u3", email: "c@example.com", password_hash: null, created: now }).pipe(Effect.andThen(Effect.fail("boom")))
       )))
       assert.strictEqual(await run(store.getUser("u3")), undefined)
+      // A row it keeps is dropped by this process's next write...
+      await run(store.updateUser("u1", { password_hash: "changed" }))
+      assert.strictEqual((await run(store.getUser("u1")))?.password_hash, "changed")
+      // ...and by another process's commit (seen through SQLite's data_version within about a millisecond).
+      const other = openSqliteDatabase(path)
+      other.prepare("update users set email = 'elsewhere@example.com' where uid = 'u1'").run()
+      other.close()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      assert.strictEqual((await run(store.getUser("u1")))?.email, "elsewhere@example.com")
       // The reader cannot write, whatever it is handed.
-      assert.throws(() => reader.one("delete from users returning uid", []), /readonly/i)
+      assert.throws(() => reader!.one("delete from users returning uid", []), /readonly/i)
     } finally {
-      reader.close()
-      await db.destroy()
+      await close()
     }
   })
 
-  it("is not opened for an in-memory database (another connection would be another database)", () => {
-    assert.strictEqual(openSqliteReader(":memory:"), undefined)
+  it("is not opened for an in-memory database (another connection would be another database)", async () => {
+    const { reader, close } = openSqliteConnections(":memory:")
+    assert.strictEqual(reader, undefined)
+    await close()
   })
 })
 

@@ -21,18 +21,14 @@ export interface OpenedStore {
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
     if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true })
-    const { openSqlite, openSqliteReader } = await import("@meterbridge/store-kysely/sqlite")
-    const db = openSqlite(target.path)
+    const { openSqliteConnections } = await import("@meterbridge/store-kysely/sqlite")
     // Lookups by key (each request's token, the service or account it names) on a connection of their own.
-    const reader = openSqliteReader(target.path)
+    const { db, reader, close } = openSqliteConnections(target.path)
     return {
       store: KyselyStore.make(db, { dialect: "sqlite", ...(reader === undefined ? {} : { reader }) }),
       describe: `SQLite ${target.path}`,
       migrate: async () => void (await migrate(db)),
-      close: async () => {
-        reader?.close()
-        await db.destroy()
-      },
+      close,
       ops: opsOf(db)
     }
   }

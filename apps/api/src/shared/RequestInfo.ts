@@ -20,16 +20,23 @@ export interface RequestInfo {
  */
 export const UNKNOWN = "unknown"
 
-const infos = new WeakMap<Request, RequestInfo>()
+/**
+ * Kept on the request object itself under a private symbol: every request pays this twice or more, and a
+ * property costs far less than a WeakMap entry (whose ephemeron the garbage collector must also trace).
+ */
+const INFO: unique symbol = Symbol("meterbridge.requestInfo")
+type WithInfo = Request & { [INFO]?: RequestInfo }
 
-export const attach = (request: Request, info: RequestInfo): void => void infos.set(request, info)
+export const attach = (request: Request, info: RequestInfo): void => {
+  ;(request as WithInfo)[INFO] = info
+}
 
 /** The request's info; a request that came in without one (an embedding, a test) gets a fresh id and no address. */
 export const of = (request: Request): RequestInfo => {
-  let info = infos.get(request)
+  let info = (request as WithInfo)[INFO]
   if (info === undefined) {
     info = { id: newId(request.headers), address: UNKNOWN, secure: request.url.startsWith("https:") }
-    infos.set(request, info)
+    attach(request, info)
   }
   return info
 }

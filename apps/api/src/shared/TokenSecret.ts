@@ -64,7 +64,10 @@ export const isWellFormed = (secret: string): boolean => {
  * Synchronous (it runs on every request) and runtime-neutral, which Web
  * Crypto's promise-only digest is not: hence `@noble/hashes` (audited, no dependencies).
  */
-export const hashSync = (secret: string): string => bytesToHex(sha256(new TextEncoder().encode(secret)))
+export const hashSync = (secret: string): string => bytesToHex(sha256(utf8.encode(secret)))
+
+/** Stateless: one for the module, not one per request. */
+const utf8 = new TextEncoder()
 
 export const hash = async (secret: string): Promise<string> => hashSync(secret)
 

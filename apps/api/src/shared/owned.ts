@@ -8,8 +8,7 @@ export const ownedBy = <A extends { readonly user_uid: string }>(
   load: (store: Store.StoreShape, uid: string) => Effect.Effect<A | undefined, Store.StoreError>
 ) =>
 (userUid: string, uid: string) =>
-  Effect.gen(function*() {
-    const found = yield* load(yield* Store.Store, uid)
-    if (!found || found.user_uid !== userUid) return yield* Effect.fail(notFound(kind))
-    return found
-  })
+  // A plain chain, not a generator: every request for an object runs this.
+  Store.Store.use((store) => load(store, uid)).pipe(
+    Effect.flatMap((found) => (!found || found.user_uid !== userUid ? Effect.fail(notFound(kind)) : Effect.succeed(found)))
+  )

@@ -15,12 +15,13 @@ export const token = (api: Api, userUid: string, uid: string) => api.run(tokenOf
 
 /** A service the caller owns, with its account's authorization (v1's Service object shows both). */
 export const serviceWithAccount = (api: Api, userUid: string, uid: string) =>
-  api.run(Effect.gen(function*() {
-    const s = yield* serviceOf(userUid, uid)
-    const account = yield* (yield* Store.Store).getAccount(s.account_uid)
-    if (!account) return yield* Effect.fail(notFound("service"))
-    return { service: s, account }
-  }))
+  api.run(serviceOf(userUid, uid).pipe(
+    Effect.flatMap((service) =>
+      Store.Store.use((store) => store.getAccount(service.account_uid)).pipe(
+        Effect.flatMap((account) => (account ? Effect.succeed({ service, account }) : Effect.fail(notFound("service"))))
+      )
+    )
+  ))
 
 /** The caller's services, each with its account's authorization. */
 export const servicesWithAccounts = (api: Api, userUid: string) =>
