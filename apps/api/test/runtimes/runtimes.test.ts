@@ -9,13 +9,19 @@
  */
 import { afterAll, describe, expect, it } from "vitest"
 import { live, type RuntimeName, start } from "./launch.ts"
+import { type Operations, operations } from "./operations.ts"
 import { type Answer, firstDifference, normalize, tour } from "./tour.ts"
 
 const POSTGRES = process.env["MB_TEST_POSTGRES_URL"]
 const RUNTIMES: ReadonlyArray<RuntimeName> = POSTGRES ? ["node", "bun", "workers"] : ["node", "bun"]
 const QUARTER_HOUR = 15 * 60_000
 
-interface Run { readonly answers: ReadonlyArray<Answer>; readonly transcript: ReadonlyArray<string>; readonly slots: string }
+interface Run {
+  readonly answers: ReadonlyArray<Answer>
+  readonly transcript: ReadonlyArray<string>
+  readonly slots: string
+  readonly operations: Operations
+}
 
 const runAll = async (): Promise<Map<RuntimeName, Run>> => {
   const servers = await Promise.all(RUNTIMES.map((name) => start(name, POSTGRES)))
@@ -25,7 +31,8 @@ const runAll = async (): Promise<Map<RuntimeName, Run>> => {
       const first = Math.floor(Date.now() / QUARTER_HOUR)
       try {
         const answers = await tour(server.base, server.token)
-        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots: `${first}-${Math.floor(Date.now() / QUARTER_HOUR)}` }] as const
+        const slots = `${first}-${Math.floor(Date.now() / QUARTER_HOUR)}`
+        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots, operations: await operations(server.base) }] as const
       } catch (e) {
         throw new Error(`${server.name}: ${e instanceof Error ? e.message : String(e)}\n--- its output ---\n${server.output().slice(-4000)}`)
       }
@@ -65,5 +72,23 @@ describe("the same server on every runtime", () => {
 
   it.each(RUNTIMES.filter((r) => r !== "node"))("%s: every answer equals Node's", (name) => {
     expect(firstDifference(runs.get(name)!.transcript, runs.get("node")!.transcript)).toBeUndefined()
+  })
+
+  it.each(RUNTIMES)("%s: /healthz says the process is up, /readyz that the Store answers with every migration applied", (name) => {
+    const { healthz, readyz } = runs.get(name)!.operations
+    expect(healthz).toEqual({ status: 200, body: JSON.stringify({ status: "ok" }) })
+    expect(readyz.status).toBe(200)
+    const ready = JSON.parse(readyz.body) as { status: string; checks: Record<string, { ok: boolean }> }
+    expect(ready.status).toBe("ready")
+    expect(ready.checks["database"]?.ok).toBe(true)
+    expect(ready.checks["migrations"]?.ok).toBe(true)
+  })
+
+  // Workers has no peer address to give (and rate windows per isolate would not hold a client back anyway).
+  it.each(RUNTIMES.filter((r) => r !== "workers"))("%s: anonymous requests are limited per client address, named by a trusted proxy", (name) => {
+    const { direct, forwarded } = runs.get(name)!.operations
+    expect(forwarded.every((s) => s === 401)).toBe(true)
+    expect(direct.filter((s) => s === 429).length).toBeGreaterThan(0)
+    expect(direct.every((s) => s === 401 || s === 429)).toBe(true)
   })
 })
