@@ -18,6 +18,7 @@ import * as Metrics from "./node/metrics.ts"
 import { loadSecretKey } from "./node/secretKey.ts"
 import { openStore } from "./bun/openStore.ts"
 import { bunPasswords } from "./bun/passwords.ts"
+import { pinnedFetch } from "./bun/pinnedFetch.ts"
 
 const env = Settings.withFiles(Bun.env, (path) => readFileSync(path, "utf8"))
 
@@ -47,6 +48,7 @@ const main = async () => {
     settings,
     env,
     log: log.line,
+    deliveryFetch: pinnedFetch(settings.webhooks.policy),
     client: (request) => RequestInfo.resolve(server.requestIP(request)?.address, request, settings.trustedProxies),
     assets: nodeAssets,
     metrics: Metrics.make(db.store, "api"),
