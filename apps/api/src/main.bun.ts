@@ -13,6 +13,7 @@ import { readiness } from "./server/readiness.ts"
 import * as Server from "./server/Server.ts"
 import * as Settings from "./server/settings.ts"
 import { nodeAssets } from "./node/assets.ts"
+import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./node/greenButtonUploads.ts"
 import * as Log from "./node/log.ts"
 import * as Metrics from "./node/metrics.ts"
 import { loadSecretKey } from "./node/secretKey.ts"
@@ -35,7 +36,7 @@ const main = async () => {
     port: settings.port,
     hostname: settings.host,
     // Bun refuses bodies above 128 MiB by default, before the app could answer in its own format.
-    maxRequestBodySize: Math.max(settings.maxBodyBytes, settings.uploadMaxBytes ?? 0) + 1024 * 1024,
+    maxRequestBodySize: Math.max(settings.maxBodyBytes, settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES) + 1024 * 1024,
     fetch: (request) => handler(request)
   })
   const publicBaseUrl = settings.publicUrl ?? `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${server.port}`
@@ -50,6 +51,7 @@ const main = async () => {
     log: log.line,
     deliveryFetch: pinnedFetch(settings.webhooks.policy),
     client: (request) => RequestInfo.resolve(server.requestIP(request)?.address, request, settings.trustedProxies),
+    uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
     assets: nodeAssets,
     metrics: Metrics.make(db.store, "api"),
     ready: readiness(db.ops, settings.worker.concurrency > 0),

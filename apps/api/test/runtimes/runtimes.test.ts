@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest"
 import { live, type RuntimeName, start } from "./launch.ts"
-import { type Operations, operations } from "./operations.ts"
+import { type Operations, operations, uploads } from "./operations.ts"
 import { type Answer, firstDifference, normalize, tour } from "./tour.ts"
 
 const POSTGRES = process.env["MB_TEST_POSTGRES_URL"]
@@ -21,6 +21,8 @@ interface Run {
   readonly transcript: ReadonlyArray<string>
   readonly slots: string
   readonly operations: Operations
+  /** The upload answers, normalized as the tour's. */
+  readonly uploads: ReadonlyArray<string>
 }
 
 const runAll = async (): Promise<Map<RuntimeName, Run>> => {
@@ -32,7 +34,8 @@ const runAll = async (): Promise<Map<RuntimeName, Run>> => {
       try {
         const answers = await tour(server.base, server.token)
         const slots = `${first}-${Math.floor(Date.now() / QUARTER_HOUR)}`
-        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots, operations: await operations(server.base) }] as const
+        const uploaded = normalize(await uploads(server.base, server.token), server.base, since)
+        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots, operations: await operations(server.base), uploads: uploaded }] as const
       } catch (e) {
         throw new Error(`${server.name}: ${e instanceof Error ? e.message : String(e)}\n--- its output ---\n${server.output().slice(-4000)}`)
       }
@@ -90,5 +93,20 @@ describe("the same server on every runtime", () => {
     expect(forwarded.every((s) => s === 401)).toBe(true)
     expect(direct.filter((s) => s === 429).length).toBeGreaterThan(0)
     expect(direct.every((s) => s === 401 || s === 429)).toBe(true)
+  })
+
+  it("bun: a Green Button upload answers as on Node, on v1 and v2", () => {
+    const node = runs.get("node")!.uploads
+    expect(node[0]).toMatch(/^POST \/api\/services\/import\.json\n201 /)
+    expect(node[1]).toMatch(/^POST \/api\/v2\/imports\n200 /)
+    expect(firstDifference(runs.get("bun")!.uploads, node)).toBeUndefined()
+  })
+
+  it.skipIf(!RUNTIMES.includes("workers"))("workers: uploads answer 501 in each surface's error format (no spool)", () => {
+    const [v1, v2] = runs.get("workers")!.uploads.map((t) => t.split("\n"))
+    expect(v1![1]).toMatch(/^501 application\/json/)
+    expect(JSON.parse(v1![2]!)).toMatchObject({ error: "uploads_not_supported", message: expect.any(String) })
+    expect(v2![1]).toMatch(/^501 application\/json/)
+    expect(JSON.parse(v2![2]!)).toMatchObject({ error: "uploads_not_supported", error_description: expect.any(String) })
   })
 })
