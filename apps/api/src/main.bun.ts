@@ -69,7 +69,14 @@ const main = async () => {
     closeListener: () => server.stop(),
     closeStore: () => db.close()
   })
-  const exit = (signal: string) => void stop(signal).then(() => process.exit(0))
+  const exit = (signal: string) => {
+    // As on Node: work in flight gets METERBRIDGE_SHUTDOWN_TIMEOUT_MS, then the process exits anyway.
+    setTimeout(() => {
+      log.error("shutdown deadline passed; exiting with work unfinished", { deadline_ms: settings.shutdownTimeoutMs })
+      process.exit(1)
+    }, settings.shutdownTimeoutMs).unref()
+    void stop(signal).then(() => process.exit(0))
+  }
   process.on("SIGINT", () => exit("SIGINT"))
   process.on("SIGTERM", () => exit("SIGTERM"))
 }
