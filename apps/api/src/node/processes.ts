@@ -94,11 +94,6 @@ const startWorker = (settings: Settings, opened: Opened, log: Log.Log, lifecycle
   log.info("collection worker started", { worker_id: id, concurrency: settings.worker.concurrency, max_running_per_user: settings.worker.maxRunningPerUser })
 }
 
-const describeMode = (settings: Settings, registered: ReadonlyArray<AppCollectors.Registered>) =>
-  settings.testMode
-    ? `TEST MODE is ON (METERBRIDGE_TEST_MODE): utility sandboxes are mounted under /sandbox/<slug> and utilities without credentials run against them. Turn it off in production.`
-    : `test mode is off: no sandbox is reachable over HTTP; utilities served: ${registered.map((r) => r.collector.info.utility).join(", ")}`
-
 export const runApi = async (settings: Settings, env: Env): Promise<void> => {
   const log = Log.make(settings, "api")
   const lifecycle = Lifecycle.make(log, settings.shutdownTimeoutMs)
@@ -164,7 +159,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
     }
   }
   if (settings.worker.concurrency > 0) startWorker(settings, opened, log, lifecycle)
-  log.info(describeMode(settings, opened.registered))
+  log.info(Server.describeMode(settings.testMode, opened.registered.map((r) => r.collector.info.utility)))
   log.info(`Meterbridge API on ${publicBaseUrl}/api`, {
     store: opened.db.describe,
     utilities: opened.registered.map((r) => r.collector.info.utility),
@@ -204,5 +199,5 @@ export const runWorker = async (settings: Settings, env: Env): Promise<void> => 
     log.info(`worker ops endpoints on http://${settings.host}:${settings.workerOpsPort}/healthz, /readyz, /metrics`)
   }
   startWorker(settings, opened, log, lifecycle)
-  log.info(describeMode(settings, opened.registered))
+  log.info(Server.describeMode(settings.testMode, opened.registered.map((r) => r.collector.info.utility)))
 }

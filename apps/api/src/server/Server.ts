@@ -72,6 +72,12 @@ export interface Server extends App {
   readonly deliveries: Effect.Effect<never, never, never>
 }
 
+/** The startup line about test mode (printed by every runtime, since it must be turned off in production). */
+export const describeMode = (testMode: boolean, utilities: ReadonlyArray<string>): string =>
+  testMode
+    ? `TEST MODE is ON (METERBRIDGE_TEST_MODE): utility sandboxes are mounted under /sandbox/<slug> and utilities without credentials run against them. Turn it off in production.`
+    : `test mode is off: no sandbox is reachable over HTTP; utilities served: ${utilities.join(", ")}`
+
 /** The services handlers and workers run against, with the settings' quotas, billing and webhook policy. */
 export const contextOf = (
   store: Store.StoreShape,

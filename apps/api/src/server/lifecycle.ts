@@ -7,7 +7,7 @@
  */
 import { Effect, Fiber } from "effect"
 import { heartbeat } from "./readiness.ts"
-import type { Server } from "./Server.ts"
+import { describeMode, type Server } from "./Server.ts"
 import type { StoreOps } from "./storeOps.ts"
 
 export interface Lifecycle {
@@ -41,6 +41,7 @@ export const start = async (api: Server, o: Lifecycle): Promise<(signal: string)
     ? heartbeat(o.ops, o.workerId, (e) => o.log(`[warn] heartbeat failed: ${String(e)}`))
     : undefined
   const deliveries = Effect.runFork(api.deliveries)
+  o.log(describeMode(api.settings.testMode, api.utilities))
   o.log(`Meterbridge API on ${o.publicBaseUrl}/api (${o.describe}; utilities: ${api.utilities.join(", ")})`)
   let stopping: Promise<void> | undefined
   return (signal) =>
