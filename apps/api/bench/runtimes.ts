@@ -4,7 +4,9 @@
  * `GET /api/services/<uid>.json` in requests/s, measured by autocannon in a
  * process of its own, and a year of 15-minute intervals as JSON (ms per
  * response). Each figure is also given as a ratio to Node's, measured in the
- * same run. Workers runs when MB_TEST_POSTGRES_URL names a PostgreSQL.
+ * same run. Workers keeps its Store in PostgreSQL: the one MB_TEST_POSTGRES_URL
+ * names, else the local one (postgres://postgres@127.0.0.1:5432/postgres) when
+ * it answers; each run creates its own database there and drops it after.
  *
  *   npx -y -p node@24 -p pnpm@10 -c 'pnpm --filter @meterbridge/api bench:runtimes'
  */
@@ -14,7 +16,26 @@ import { type RuntimeName, start } from "../test/runtimes/launch.ts"
 
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? "5")
 const CONNECTIONS = Number(process.env["BENCH_CONCURRENCY"] ?? "8")
-const POSTGRES = process.env["MB_TEST_POSTGRES_URL"]
+const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
+/** The PostgreSQL to create the Workers leg's database in, or undefined (then Workers is left out, and said so). */
+const postgres = async (): Promise<string | undefined> => {
+  const given = process.env["MB_TEST_POSTGRES_URL"]
+  if (given) return given
+  const { default: pg } = await import("pg")
+  const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 2_000 })
+  try {
+    await client.connect()
+    return LOCAL_POSTGRES
+  } catch (e) {
+    console.log(`runtimes: no PostgreSQL at ${LOCAL_POSTGRES} (${e instanceof Error ? e.message : String(e)}): Workers left out; set MB_TEST_POSTGRES_URL`)
+    return undefined
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+const POSTGRES = await postgres()
 const runtimes: ReadonlyArray<RuntimeName> = POSTGRES ? ["node", "bun", "workers"] : ["node", "bun"]
 const AUTOCANNON = join(import.meta.dirname, "../node_modules/.bin/autocannon")
 

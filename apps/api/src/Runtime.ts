@@ -39,7 +39,7 @@ export interface ApiRuntime {
   readonly config: ApiConfig
   /** The runtime's password hash (scrypt on Node; see each entrypoint). */
   readonly passwords: PasswordHasher
-  /** Receiving customer files (Green Button upload); without it, the upload endpoints answer 503. */
+  /** Receiving customer files (Green Button upload); without it, the upload endpoints answer 501. */
   readonly uploads?: FileUploads
   /** The pages' static files (chart library, API reference); none when left out. */
   readonly assets?: Assets.Assets

@@ -11,7 +11,7 @@ import { parseDatabaseUrl } from "./server/databaseUrl.ts"
 import { openStore, type OpenedStore } from "./node/openStore.ts"
 import * as Passwords from "./shared/Passwords.ts"
 import { scryptPasswords } from "./node/passwords.ts"
-import * as Settings from "./node/settings.ts"
+import * as Settings from "./server/settings.ts"
 import * as Tokens from "./shared/Tokens.ts"
 
 const USAGE = `Usage: meterbridge <command> [options]

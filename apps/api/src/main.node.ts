@@ -4,10 +4,10 @@
  * METERBRIDGE_WORKER_CONCURRENCY=0, collection loops in the same process.
  * Jobs are leased in the Store, so a job cut off by a crash is taken again
  * after its lease lapses. Settings are validated before anything starts
- * (see node/settings.ts); the process structure is node/processes.ts.
+ * (see server/settings.ts); the process structure is node/processes.ts.
  */
 import { runApi } from "./node/processes.ts"
-import * as Settings from "./node/settings.ts"
+import * as Settings from "./server/settings.ts"
 
 try {
   await runApi(Settings.read(process.env), process.env)

@@ -5,11 +5,13 @@
  * a Worker has no endless loop.
  * Settings and secrets come from bindings: `METERBRIDGE_SECRET_KEY`
  * (required), the database as the `HYPERDRIVE` binding (or a
- * `DATABASE_URL` variable), and every other setting as on Node (README).
+ * `DATABASE_URL` variable), and every other setting as on Node, read by the
+ * same reader (server/settings.ts) from the string bindings.
  */
 import { Vault } from "@meterbridge/core"
 import * as Server from "./server/Server.ts"
 import * as Settings from "./server/settings.ts"
+import { readiness } from "./server/readiness.ts"
 import { openStore } from "./workers/openStore.ts"
 import { workersPasswords } from "./workers/passwords.ts"
 
@@ -17,9 +19,6 @@ export interface Env {
   readonly HYPERDRIVE?: { readonly connectionString: string }
   readonly DATABASE_URL?: string
   readonly METERBRIDGE_SECRET_KEY?: string
-  readonly METERBRIDGE_PUBLIC_URL?: string
-  /** Milliseconds `scheduled` spends on collection jobs (default 25,000; a cron invocation may run 15 minutes on paid plans). */
-  readonly METERBRIDGE_DRAIN_BUDGET_MS?: string
   readonly [name: string]: unknown
 }
 
@@ -43,13 +42,25 @@ const start = async (env: Env, origin: string | undefined): Promise<Server.Serve
   if (!connectionString) throw new Error("bind HYPERDRIVE (or set DATABASE_URL) to the PostgreSQL database")
   const secretKey = env.METERBRIDGE_SECRET_KEY === undefined ? undefined : Vault.decodeKey(env.METERBRIDGE_SECRET_KEY)
   if (!secretKey) throw new Error("set the secret METERBRIDGE_SECRET_KEY to 32 bytes (64 hex characters or base64)")
-  const settings = settingsOf(env)
+  const vars = settingsOf(env)
+  const settings = Settings.read(vars)
   const db = openStore(connectionString)
   await db.migrate()
-  const publicBaseUrl = env.METERBRIDGE_PUBLIC_URL ?? origin ?? "http://127.0.0.1:8787"
-  const api = await Server.make({ store: db.store, secretKey, passwords: workersPasswords, publicBaseUrl, settings: Settings.read(settings), env: settings, log })
+  const publicBaseUrl = settings.publicUrl ?? origin ?? "http://127.0.0.1:8787"
+  const api = await Server.make({
+    store: db.store,
+    secretKey,
+    passwords: workersPasswords,
+    publicBaseUrl,
+    settings,
+    env: vars,
+    log,
+    // No collection worker to wait for: `scheduled` runs the jobs.
+    ready: readiness(db.ops, false)
+  })
   const first = await api.bootstrap()
-  if (first) log(`Empty database: created the user ${first.email}. Its API token (shown once): ${first.secret}`)
+  if (first) log(`Empty database: created the user ${first.email}.${first.generated ? ` Its API token (shown once): ${first.secret}` : ""}`)
+  log(Server.describeMode(settings.testMode, api.utilities))
   log(`Meterbridge API on ${publicBaseUrl}/api (Workers; store: PostgreSQL; utilities: ${api.utilities.join(", ")})`)
   return api
 }
@@ -79,13 +90,13 @@ export default {
   },
 
   async scheduled(_controller: unknown, env: Env, _ctx: ExecutionContext): Promise<void> {
-    const budgetMs = Settings.intSetting(settingsOf(env), "METERBRIDGE_DRAIN_BUDGET_MS", 25_000, 100, 900_000)
     // Events that arrive while this isolate drains would only pile up connections beside it: they skip.
     if (draining) return
     draining = true
     try {
       const started = Date.now()
       const api = await serverFor(env)
+      const budgetMs = api.settings.drainBudgetMs
       const ran = await api.drainFor(budgetMs)
       if (ran > 0) log(`scheduled: ${ran} collection job(s) run`)
       // Then the webhook events due (those the jobs just wrote included), in what is left of the budget (at least a second).

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parse } from "yaml"
-import * as Settings from "../src/node/settings.ts"
+import * as Settings from "../src/server/settings.ts"
 
 const ROOT = join(import.meta.dirname, "../../..")
 

@@ -20,11 +20,22 @@ declare module "bun:sqlite" {
   }
 }
 
-interface BunServer { readonly port: number; stop(closeActiveConnections?: boolean): Promise<void> }
+interface BunServer {
+  readonly port: number
+  stop(closeActiveConnections?: boolean): Promise<void>
+  /** The peer of a request this server received; null for a Unix socket or a closed connection. */
+  requestIP(request: Request): { readonly address: string; readonly family: string; readonly port: number } | null
+}
 
 declare const Bun: {
   readonly env: Record<string, string | undefined>
-  serve(options: { readonly port: number; readonly hostname: string; readonly fetch: (request: Request) => Response | Promise<Response> }): BunServer
+  serve(options: {
+    readonly port: number
+    readonly hostname: string
+    /** Bodies above this are refused by Bun itself (its default is 128 MiB). */
+    readonly maxRequestBodySize?: number
+    readonly fetch: (request: Request) => Response | Promise<Response>
+  }): BunServer
   file(path: string): { text(): Promise<string>; exists(): Promise<boolean> }
   readonly password: {
     hash(password: string, options: { readonly algorithm: "argon2id"; readonly memoryCost: number; readonly timeCost: number }): Promise<string>

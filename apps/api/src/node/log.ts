@@ -8,7 +8,7 @@
 import { Cause, Layer, Logger } from "effect"
 import pino from "pino"
 import type { RequestRecord } from "../app.ts"
-import type { Settings } from "./settings.ts"
+import type { Settings } from "../server/settings.ts"
 
 export interface Log {
   readonly info: (msg: string, fields?: Record<string, unknown>) => void

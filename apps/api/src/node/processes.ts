@@ -17,14 +17,16 @@ import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { serve } from "@hono/node-server"
 import { Context, Effect, Fiber } from "effect"
-import { Billing, Collectors, Quotas, Store, Vault, Worker } from "@meterbridge/core"
-import { Dispatcher, Endpoints } from "@meterbridge/webhooks"
+import { Vault, Worker } from "@meterbridge/core"
+import { Dispatcher } from "@meterbridge/webhooks"
 import { GuardedFetch } from "@meterbridge/webhooks/node"
-import { createApp, type Readiness } from "../app.ts"
+import { createApp } from "../app.ts"
 import * as RequestInfo from "../shared/RequestInfo.ts"
 import type { Services } from "../Runtime.ts"
 import * as AppCollectors from "../server/adapters.ts"
-import { withFiles } from "../server/settings.ts"
+import { heartbeat, readiness } from "../server/readiness.ts"
+import * as Server from "../server/Server.ts"
+import { type Settings, withFiles } from "../server/settings.ts"
 import { nodeAssets } from "./assets.ts"
 import { bootstrap } from "../server/bootstrap.ts"
 import { DEFAULT_MAX_BYTES, makeGreenButtonUploads } from "./greenButtonUploads.ts"
@@ -33,12 +35,7 @@ import * as Log from "./log.ts"
 import * as Metrics from "./metrics.ts"
 import { type OpenedStore, openStore } from "./openStore.ts"
 import { scryptPasswords } from "./passwords.ts"
-import { loadSecretKey, signingKeyFrom } from "./secretKey.ts"
-import type { Settings } from "./settings.ts"
-
-/** A worker whose heartbeat is older than this no longer counts as alive. */
-const HEARTBEAT_MS = 5_000
-const ALIVE_MS = 30_000
+import { loadSecretKey } from "./secretKey.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -59,32 +56,8 @@ const open = async (settings: Settings, env: Env, log: Log.Log, component: "api"
   // Adapters read their settings (TLS certificates included) as text: `<NAME>_FILE` variables are read here.
   const registered = AppCollectors.build({ publicBaseUrl, env: withFiles(env, (path) => readFileSync(path, "utf8")), testMode: settings.testMode })
   const metrics = Metrics.make(db.store, component)
-  const context = Context.make(Store.Store, metrics.instrument(db.store)).pipe(
-    Context.add(Collectors.Collectors, Collectors.make(registered.map((r) => r.collector))),
-    Context.add(Vault.Vault, vault),
-    Context.add(Quotas.Quotas, { maxAuthorizationsPerUser: settings.maxAuthorizationsPerUser }),
-    Context.add(Billing.Billing, settings.billing),
-    Context.add(Endpoints.Settings, { policy: settings.webhooks.policy })
-  )
+  const context = Server.contextOf(metrics.instrument(db.store), registered, vault, settings)
   return { db, context, registered, metrics, secretKey }
-}
-
-const readiness = (db: OpenedStore, needWorkers: boolean) => async (): Promise<Readiness> => {
-  const checks: Record<string, { ok: boolean; detail?: string }> = {}
-  try {
-    const pending = await db.ops.pendingMigrations()
-    checks["database"] = { ok: true }
-    checks["migrations"] = pending.length === 0 ? { ok: true } : { ok: false, detail: `not applied: ${pending.join(", ")}` }
-    if (needWorkers) {
-      const { alive, newest } = await db.ops.lastBeat(Date.now() - ALIVE_MS)
-      checks["workers"] = alive > 0
-        ? { ok: true, detail: `${alive} alive` }
-        : { ok: false, detail: newest === undefined ? "no collection worker has started" : `last heartbeat ${Math.round((Date.now() - newest) / 1000)}s ago` }
-    }
-  } catch (e) {
-    checks["database"] = { ok: false, detail: e instanceof Error ? e.message : "unreachable" }
-  }
-  return { ready: Object.values(checks).every((c) => c.ok), checks }
 }
 
 /** Collection loops plus a heartbeat row, stopped (jobs handed back, heartbeat removed) through the lifecycle. */
@@ -113,21 +86,13 @@ const startWorker = (settings: Settings, opened: Opened, log: Log.Log, lifecycle
     ).pipe(Effect.provide(log.effectLayer))
   )
   lifecycle.onStop("webhook deliveries", () => Effect.runPromise(Fiber.interrupt(webhooks)).then(() => undefined))
-  const beat = () => opened.db.ops.beat(id, Date.now()).catch((e: unknown) => log.warn("heartbeat failed", { error: String(e) }))
-  void beat()
-  const timer = setInterval(beat, HEARTBEAT_MS)
+  const stopBeating = heartbeat(opened.db.ops, id, (e) => log.warn("heartbeat failed", { error: String(e) }))
   lifecycle.onStop("collection worker", async () => {
-    clearInterval(timer)
     await Effect.runPromise(Fiber.interrupt(fiber))
-    await opened.db.ops.leave(id).catch(() => undefined)
+    await stopBeating()
   })
   log.info("collection worker started", { worker_id: id, concurrency: settings.worker.concurrency, max_running_per_user: settings.worker.maxRunningPerUser })
 }
-
-const describeMode = (settings: Settings, registered: ReadonlyArray<AppCollectors.Registered>) =>
-  settings.testMode
-    ? `TEST MODE is ON (METERBRIDGE_TEST_MODE): utility sandboxes are mounted under /sandbox/<slug> and utilities without credentials run against them. Turn it off in production.`
-    : `test mode is off: no sandbox is reachable over HTTP; utilities served: ${registered.map((r) => r.collector.info.utility).join(", ")}`
 
 export const runApi = async (settings: Settings, env: Env): Promise<void> => {
   const log = Log.make(settings, "api")
@@ -157,15 +122,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
       passwords: scryptPasswords,
       uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
       assets: nodeAssets,
-      config: {
-        signingKey: signingKeyFrom(opened.secretKey),
-        rateLimit: settings.rateLimit,
-        anonymousRateLimit: settings.anonymousRateLimit,
-        signupRateLimit: settings.signupRateLimit,
-        publicBaseUrl,
-        log: log.line,
-        ...(settings.operators.length === 0 ? {} : { operators: settings.operators })
-      }
+      config: Server.configOf(settings, opened.secretKey, publicBaseUrl, log.line)
     },
     {
       mounts: AppCollectors.mounts(opened.registered, settings.testMode),
@@ -175,7 +132,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
         opened.metrics.observeRequest(r)
         if (settings.logRequests && settings.logFormat === "json") log.request(r)
       },
-      ready: readiness(opened.db, true),
+      ready: readiness(opened.db.ops, true),
       metrics: opened.metrics.scrape,
       ...(settings.metricsToken === undefined ? {} : { metricsToken: settings.metricsToken })
     }
@@ -190,7 +147,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
   }))
 
   const first = await Effect.runPromise(Effect.provideContext(
-    bootstrap({ email: settings.adminEmail, token: env["METERBRIDGE_BOOTSTRAP_TOKEN"], nowMs: Date.now() }),
+    bootstrap({ email: settings.adminEmail, token: settings.bootstrapToken, nowMs: Date.now() }),
     opened.context
   ))
   if (first) {
@@ -202,7 +159,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
     }
   }
   if (settings.worker.concurrency > 0) startWorker(settings, opened, log, lifecycle)
-  log.info(describeMode(settings, opened.registered))
+  log.info(Server.describeMode(settings.testMode, opened.registered.map((r) => r.collector.info.utility)))
   log.info(`Meterbridge API on ${publicBaseUrl}/api`, {
     store: opened.db.describe,
     utilities: opened.registered.map((r) => r.collector.info.utility),
@@ -219,7 +176,7 @@ export const runWorker = async (settings: Settings, env: Env): Promise<void> => 
   const opened = await open(settings, env, log, "worker", publicBaseUrl)
   lifecycle.onStop("database", () => opened.db.close())
   if (settings.workerOpsPort !== 0) {
-    const ready = readiness(opened.db, false)
+    const ready = readiness(opened.db.ops, false)
     const ops = createServer((req, res) => {
       const send = (status: number, type: string, body: string) => {
         res.writeHead(status, { "Content-Type": type, "Cache-Control": "no-store" })
@@ -242,5 +199,5 @@ export const runWorker = async (settings: Settings, env: Env): Promise<void> => 
     log.info(`worker ops endpoints on http://${settings.host}:${settings.workerOpsPort}/healthz, /readyz, /metrics`)
   }
   startWorker(settings, opened, log, lifecycle)
-  log.info(describeMode(settings, opened.registered))
+  log.info(Server.describeMode(settings.testMode, opened.registered.map((r) => r.collector.info.utility)))
 }

@@ -9,13 +9,13 @@ import { Clock, Effect } from "effect"
 import { Worker } from "@meterbridge/core"
 import type { Services } from "../Runtime.ts"
 
-export const drainFor = (budgetMs: number, leaseMs: number): Effect.Effect<number, never, Services> =>
+export const drainFor = (budgetMs: number, leaseMs: number, maxRunningPerUser?: number): Effect.Effect<number, never, Services> =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     yield* Worker.scheduleMonitoring().pipe(Effect.catchCause((cause) => Effect.logError("monitoring schedule failed", cause)))
     let ran = 0
     while ((yield* Clock.currentTimeMillis) - start < budgetMs) {
-      const more = yield* Worker.runNext(leaseMs).pipe(
+      const more = yield* Worker.runNext(leaseMs, maxRunningPerUser).pipe(
         Effect.catchCause((cause) => Effect.logError("collection job failed", cause).pipe(Effect.as(true)))
       )
       if (!more) break

@@ -1,10 +1,10 @@
 /**
- * Webhook deliveries for the runtime-neutral servers (Bun, Workers); Node
- * runs the same `Dispatcher` with its DNS-checked `guardedFetch`
- * (node/processes.ts). Here the target URL is checked (scheme, userinfo, IP
- * literals, `localhost`) before the platform `fetch`; a name that resolves
- * to a private address is not caught, which on Workers cannot reach a
- * private network anyway.
+ * Webhook deliveries for the runtime-neutral server (server/Server.ts). Node
+ * and Bun hand in a fetch that checks what a name resolves to at connect time
+ * (`guardedFetch` from `@meterbridge/webhooks/node`, bun/pinnedFetch.ts); the
+ * default here, Workers', checks the target URL (scheme, userinfo, IP
+ * literals, `localhost`) before the platform `fetch`: a Worker resolves no
+ * names itself and cannot reach a private network anyway.
  */
 import { Clock, Effect } from "effect"
 import { AddressPolicy, Dispatcher } from "@meterbridge/webhooks"

@@ -3,7 +3,7 @@
  * `{"error": "<machine_code>", "message": "<human text>", "field"?: "<input field>"}`.
  * Handlers throw an `HttpError`; the app's `onError` writes it.
  */
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 406 | 409 | 413 | 415 | 429 | 500 | 502 | 503
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 405 | 406 | 409 | 413 | 415 | 429 | 500 | 501 | 502 | 503
 
 export interface ErrorBody {
   readonly error: string

@@ -25,7 +25,10 @@ export const importGreenButton = async (
   userUid: string,
   signatureField: string
 ): Promise<FileImport.FileImportResult> => {
-  if (runtime.uploads === undefined) throw new HttpError(503, "uploads_unavailable", "This server does not accept file uploads.")
+  // Not a passing outage (503): this runtime has nowhere to spool a file (Workers), so the answer will not change.
+  if (runtime.uploads === undefined) {
+    throw new HttpError(501, "uploads_not_supported", "This server does not accept file uploads: run it on Node or Bun to import Green Button files.")
+  }
   const file = await runtime.uploads.receiveGreenButton(request)
   try {
     const signature = (file.fields[signatureField] ?? "").trim()

@@ -84,6 +84,10 @@ export const start = async (name: RuntimeName, postgresUrl?: string): Promise<Ru
     METERBRIDGE_LOG_REQUESTS: "0",
     METERBRIDGE_WORKER_POLL_MS: "200",
     METERBRIDGE_RATE_LIMIT: "10000",
+    // Low enough that a burst of anonymous requests from one address meets it; the tour makes two.
+    METERBRIDGE_ANONYMOUS_RATE_LIMIT: "5",
+    // The suite's client is its own proxy: X-Forwarded-For names the client, as behind a real one.
+    METERBRIDGE_TRUSTED_PROXIES: "127.0.0.1",
     DATABASE_URL: `sqlite:${join(cwd, "meterbridge.db")}`
   }
   const [command, args] =

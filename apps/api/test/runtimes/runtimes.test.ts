@@ -9,13 +9,21 @@
  */
 import { afterAll, describe, expect, it } from "vitest"
 import { live, type RuntimeName, start } from "./launch.ts"
+import { type Operations, operations, uploads } from "./operations.ts"
 import { type Answer, firstDifference, normalize, tour } from "./tour.ts"
 
 const POSTGRES = process.env["MB_TEST_POSTGRES_URL"]
 const RUNTIMES: ReadonlyArray<RuntimeName> = POSTGRES ? ["node", "bun", "workers"] : ["node", "bun"]
 const QUARTER_HOUR = 15 * 60_000
 
-interface Run { readonly answers: ReadonlyArray<Answer>; readonly transcript: ReadonlyArray<string>; readonly slots: string }
+interface Run {
+  readonly answers: ReadonlyArray<Answer>
+  readonly transcript: ReadonlyArray<string>
+  readonly slots: string
+  readonly operations: Operations
+  /** The upload answers, normalized as the tour's. */
+  readonly uploads: ReadonlyArray<string>
+}
 
 const runAll = async (): Promise<Map<RuntimeName, Run>> => {
   const servers = await Promise.all(RUNTIMES.map((name) => start(name, POSTGRES)))
@@ -25,7 +33,9 @@ const runAll = async (): Promise<Map<RuntimeName, Run>> => {
       const first = Math.floor(Date.now() / QUARTER_HOUR)
       try {
         const answers = await tour(server.base, server.token)
-        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots: `${first}-${Math.floor(Date.now() / QUARTER_HOUR)}` }] as const
+        const slots = `${first}-${Math.floor(Date.now() / QUARTER_HOUR)}`
+        const uploaded = normalize(await uploads(server.base, server.token), server.base, since)
+        return [server.name, { answers, transcript: normalize(answers, server.base, since), slots, operations: await operations(server.base), uploads: uploaded }] as const
       } catch (e) {
         throw new Error(`${server.name}: ${e instanceof Error ? e.message : String(e)}\n--- its output ---\n${server.output().slice(-4000)}`)
       }
@@ -65,5 +75,38 @@ describe("the same server on every runtime", () => {
 
   it.each(RUNTIMES.filter((r) => r !== "node"))("%s: every answer equals Node's", (name) => {
     expect(firstDifference(runs.get(name)!.transcript, runs.get("node")!.transcript)).toBeUndefined()
+  })
+
+  it.each(RUNTIMES)("%s: /healthz says the process is up, /readyz that the Store answers with every migration applied", (name) => {
+    const { healthz, readyz } = runs.get(name)!.operations
+    expect(healthz).toEqual({ status: 200, body: JSON.stringify({ status: "ok" }) })
+    expect(readyz.status).toBe(200)
+    const ready = JSON.parse(readyz.body) as { status: string; checks: Record<string, { ok: boolean }> }
+    expect(ready.status).toBe("ready")
+    expect(ready.checks["database"]?.ok).toBe(true)
+    expect(ready.checks["migrations"]?.ok).toBe(true)
+  })
+
+  // Workers has no peer address to give (and rate windows per isolate would not hold a client back anyway).
+  it.each(RUNTIMES.filter((r) => r !== "workers"))("%s: anonymous requests are limited per client address, named by a trusted proxy", (name) => {
+    const { direct, forwarded } = runs.get(name)!.operations
+    expect(forwarded.every((s) => s === 401)).toBe(true)
+    expect(direct.filter((s) => s === 429).length).toBeGreaterThan(0)
+    expect(direct.every((s) => s === 401 || s === 429)).toBe(true)
+  })
+
+  it("bun: a Green Button upload answers as on Node, on v1 and v2", () => {
+    const node = runs.get("node")!.uploads
+    expect(node[0]).toMatch(/^POST \/api\/services\/import\.json\n201 /)
+    expect(node[1]).toMatch(/^POST \/api\/v2\/imports\n200 /)
+    expect(firstDifference(runs.get("bun")!.uploads, node)).toBeUndefined()
+  })
+
+  it.skipIf(!RUNTIMES.includes("workers"))("workers: uploads answer 501 in each surface's error format (no spool)", () => {
+    const [v1, v2] = runs.get("workers")!.uploads.map((t) => t.split("\n"))
+    expect(v1![1]).toMatch(/^501 application\/json/)
+    expect(JSON.parse(v1![2]!)).toMatchObject({ error: "uploads_not_supported", message: expect.any(String) })
+    expect(v2![1]).toMatch(/^501 application\/json/)
+    expect(JSON.parse(v2![2]!)).toMatchObject({ error: "uploads_not_supported", error_description: expect.any(String) })
   })
 })
