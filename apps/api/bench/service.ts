@@ -34,10 +34,11 @@ try {
     try {
       await load(api.base + path, headers, 1) // warm-up (JIT, caches)
       await load(bare.base + path, {}, 1)
-      const r = await alternate(ROUNDS, () => load(api.base + path, headers, SECONDS), () => load(bare.base + path, {}, SECONDS))
+      const r = await alternate(ROUNDS, () => load(api.base + path, headers, SECONDS, 50, api.pid), () => load(bare.base + path, {}, SECONDS, 50, bare.pid))
       console.log(
         `${label}: ${r.a.rps.toFixed(0)} req/s (p99 ${r.a.p99.toFixed(1)} ms) vs bare Hono ${r.b.rps.toFixed(0)} req/s (p99 ${r.b.p99.toFixed(1)} ms)` +
-          ` = ${(100 * r.a.rps / r.b.rps).toFixed(1)} % (target ≥ 50 %), p99 ${(r.a.p99 / Math.max(r.b.p99, 1)).toFixed(2)}× (target ≤ 2×)`
+          ` = ${(100 * r.a.rps / r.b.rps).toFixed(1)} % (target ≥ 50 %), p99 ${(r.a.p99 / Math.max(r.b.p99, 1)).toFixed(2)}× (target ≤ 2×);` +
+          ` server CPU ${r.a.cpuUs.toFixed(1)} vs ${r.b.cpuUs.toFixed(1)} µs/request`
       )
     } finally {
       await bare.stop()
