@@ -156,7 +156,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
       context: opened.context,
       passwords: scryptPasswords,
       uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
-      assets: nodeAssets,
+      assets: nodeAssets(),
       config: {
         signingKey: signingKeyFrom(opened.secretKey),
         rateLimit: settings.rateLimit,
