@@ -52,7 +52,7 @@ const main = async () => {
     deliveryFetch: pinnedFetch(settings.webhooks.policy),
     client: (request) => RequestInfo.resolve(server.requestIP(request)?.address, request, settings.trustedProxies),
     uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
-    assets: nodeAssets,
+    assets: nodeAssets(),
     metrics: Metrics.make(db.store, "api"),
     ready: readiness(db.ops, settings.worker.concurrency > 0),
     ...(settings.logFormat === "json" ? { requestLog: log.request } : {})

@@ -69,7 +69,7 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: options.passwords ?? scryptPasswords, assets: nodeAssets,
+      context, passwords: options.passwords ?? scryptPasswords, assets: nodeAssets(),
       ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),

@@ -53,7 +53,12 @@ describe("serialization", () => {
   })
 
   it("the fast timestamp formatter equals Timestamp.format", () => {
-    const samples = [0, 1, 999_999, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, Timestamp.parse("2024-02-29T23:59:59.999999Z")!]
+    const samples = [0, 1, 999_999, 86_399_999_999, 86_400_000_000, 951_782_400_000_000, Timestamp.parse("2024-02-29T23:59:59.999999Z")!, -1, 2 ** 53 - 1]
+    // Every New Year's Eve and Day the date tables cover, and a little past them (where it defers to Timestamp.format).
+    for (let y = 1890; y <= 2310; y++) {
+      const newYear = Date.UTC(y, 0, 1) * 1000
+      samples.push(newYear - 1, newYear, newYear + 59 * Timestamp.MICROS_PER_DAY, newYear + 365 * Timestamp.MICROS_PER_DAY - 1)
+    }
     for (let i = 0; i < 5000; i++) samples.push(Math.floor(Math.random() * 2 ** 52))
     for (const t of samples) expect(Wire.fastTimestamp(t)).toBe(Timestamp.format(t))
   })

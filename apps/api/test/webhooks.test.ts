@@ -156,6 +156,23 @@ describe("events and webhooks", () => {
     expect(await pass()).toEqual(["delivered"])
   })
 
+  it("counts a receiver's Retry-After date on the test clock, not the machine's", async () => {
+    const h = await Harness.make()
+    const { token, uid: userUid } = await h.addUser("retry-after@example.com")
+    const t = Date.now() + 30 * 86_400_000 // a month ahead: the machine's clock would read the date as far off
+    const until = Math.ceil(t / 1000) * 1000 + 2 * 3_600_000
+    const { uid } = await register(h, token, undefined, {
+      "/hook": (_req: unknown, res: { writeHead: (s: number, h: Record<string, string>) => { end: (b: string) => void } }) =>
+        res.writeHead(503, { "retry-after": new Date(until).toUTCString() }).end("busy")
+    })
+    await h.run(Store.Store.use((s) => s.appendEvents([{ type: "ping", user_uid: userUid, ts: Timestamp.fromMillis(t), webhook_uid: uid }])))
+    const testClock = Clocks.reading(() => t, { instantSleep: true })
+    expect(await h.run(Effect.provideService(Dispatcher.deliverDue({ fetch: globalThis.fetch, random: () => 0.5 }), Clock.Clock, testClock)))
+      .toEqual(["retry"])
+    const [event] = await h.run(Store.Store.use((s) => s.listEvents(userUid, { limit: 1 })))
+    expect(Timestamp.toMillis(event!.next_attempt!)).toBe(until)
+  })
+
   it("refuses private, loopback and link-local targets in every notation unless allowed", async () => {
     const h = await Harness.make({ allowPrivate: false })
     const { token } = await h.addUser("ssrf@example.com")

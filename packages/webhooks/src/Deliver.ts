@@ -56,6 +56,8 @@ export interface DeliverInput {
   readonly maxReplyBytes?: number
   /** A millisecond clock for `latencyMs` (default `performance.now`). */
   readonly clock?: () => number
+  /** The wall clock, epoch ms, a `Retry-After` date is counted from (default `Date.now`; the Dispatcher's is Effect's Clock). */
+  readonly now?: () => number
 }
 
 export const USER_AGENT = "Meterbridge-Webhooks/1"
@@ -126,7 +128,7 @@ export const deliver = async (input: DeliverInput): Promise<DeliveryOutcome> => 
       return failed("Redirect", `The receiver redirected (${status}); redirects are not followed`, status, preview)
     }
     if (status < 200 || status >= 300) {
-      const after = RetryAfter.toMillis(response.headers.get("retry-after"), Date.now())
+      const after = RetryAfter.toMillis(response.headers.get("retry-after"), (input.now ?? Date.now)())
       return {
         ...failed("HttpStatus", `The receiver answered ${status}`, status, preview),
         ...(after === undefined ? {} : { retryAfterMs: after })

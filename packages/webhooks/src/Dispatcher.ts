@@ -9,7 +9,7 @@
  */
 import { Collection, Store, Timestamp } from "@meterbridge/core"
 import type { Store as StoreNs, Vault } from "@meterbridge/core"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import * as Deliver from "./Deliver.ts"
 import { openSecret } from "./Endpoints.ts"
 import * as Payload from "./Payload.ts"
@@ -64,10 +64,13 @@ const sendOne = (event: StoreNs.EventRecord, o: Required<Omit<DispatcherOptions,
     const secret = yield* openSecret(webhook)
     const body = Payload.make([eventJson(event, false)]).bytes
     const started = yield* Collection.now
-    const outcome = yield* Effect.promise(async () => {
-      const headers = await Signature.sign({ secret, id: event.uid, timestamp: Math.floor(ms(started) / 1000), body })
-      return Deliver.deliver({ url: webhook.url, body, headers: { ...headers }, fetch: o.fetch, timeoutMs: o.timeoutMs })
-    })
+    const outcome = yield* Clock.clockWith((clock) =>
+      Effect.promise(async () => {
+        const headers = await Signature.sign({ secret, id: event.uid, timestamp: Math.floor(ms(started) / 1000), body })
+        const now = () => clock.currentTimeMillisUnsafe()
+        return Deliver.deliver({ url: webhook.url, body, headers: { ...headers }, fetch: o.fetch, timeoutMs: o.timeoutMs, now })
+      })
+    )
     const t = yield* Collection.now
     const attempt = event.attempts + 1
     return yield* Store.atomically((tx) =>

@@ -15,6 +15,7 @@ beforeAll(async () => {
   rx = await startReceiver(secret, {
     "/fail": (_req, res) => res.writeHead(500).end("receiver broke"),
     "/busy": (_req, res) => res.writeHead(429, { "retry-after": "7" }).end(),
+    "/busy-until": (_req, res) => res.writeHead(503, { "retry-after": "Wed, 21 Oct 2037 07:28:00 GMT" }).end(),
     "/redirect": (_req, res) => res.writeHead(302, { location: "/landed" }).end(),
     "/slow": (_req, res) => {
       const t = setTimeout(() => res.writeHead(200).end("too late"), 5_000)
@@ -79,6 +80,14 @@ describe("deliver to a receiver on loopback", () => {
   it("passes Retry-After on", async () => {
     const { outcome } = await signedAttempt("/busy", [{ uid: "6", type: "ping" }])
     expect(outcome).toMatchObject({ delivered: false, status: 429, retryAfterMs: 7_000 })
+  })
+
+  it("counts a Retry-After date from the caller's clock", async () => {
+    const until = Date.parse("Wed, 21 Oct 2037 07:28:00 GMT")
+    const early = await signedAttempt("/busy-until", [{ uid: "6b", type: "ping" }], { now: () => until - 90_000 })
+    expect(early.outcome.retryAfterMs).toBe(90_000)
+    const later = await signedAttempt("/busy-until", [{ uid: "6c", type: "ping" }], { now: () => until - 30_000 })
+    expect(later.outcome.retryAfterMs).toBe(30_000)
   })
 
   it("never follows a redirect and counts it as a failure", async () => {

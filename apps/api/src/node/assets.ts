@@ -1,7 +1,7 @@
 /**
  * The Node reader of the pages' static files: the installed npm packages'
  * browser bundles (uPlot, Scalar's standalone reference) and the dashboard's
- * own scripts, read once and kept in memory.
+ * own scripts, read once per reader and kept in memory.
  */
 import { readFile } from "node:fs/promises"
 import { createRequire } from "node:module"
@@ -22,14 +22,16 @@ const files: Record<AssetName, () => readonly [string, string]> = {
   "docs.js": () => [client("docs.js"), JS]
 }
 
-const cache = new Map<AssetName, Promise<Asset>>()
-
-export const nodeAssets: Assets = (name) => {
-  let asset = cache.get(name)
-  if (asset === undefined) {
-    const [path, type] = files[name]()
-    asset = readFile(path).then((body) => ({ body: new Uint8Array(body), type }))
-    cache.set(name, asset)
+/** A reader with its own memory of the files read: one per app (the server's, each test's), none shared at module level. */
+export const nodeAssets = (): Assets => {
+  const cache = new Map<AssetName, Promise<Asset>>()
+  return (name) => {
+    let asset = cache.get(name)
+    if (asset === undefined) {
+      const [path, type] = files[name]()
+      asset = readFile(path).then((body) => ({ body: new Uint8Array(body), type }))
+      cache.set(name, asset)
+    }
+    return asset
   }
-  return asset
 }

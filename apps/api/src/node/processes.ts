@@ -121,7 +121,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
       context: opened.context,
       passwords: scryptPasswords,
       uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
-      assets: nodeAssets,
+      assets: nodeAssets(),
       config: Server.configOf(settings, opened.secretKey, publicBaseUrl, log.line)
     },
     {

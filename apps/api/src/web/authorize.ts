@@ -51,9 +51,9 @@ const carry = (p: Params, utility: string | undefined) => {
   return `?${q.toString()}`
 }
 
-const until = (scopeExpires: string) => {
+const until = (scopeExpires: string, now: Timestamp.Micros) => {
   if (scopeExpires === Scope.UNTIL_REVOKED) return "until you revoke it"
-  const end = Scope.resolveExpires(scopeExpires, Date.now() * 1000)
+  const end = Scope.resolveExpires(scopeExpires, now)
   return end === null ? "until you revoke it" : `until ${Timestamp.format(end).slice(0, 10)}`
 }
 
@@ -61,6 +61,8 @@ interface View {
   readonly form: Store.FormRecord
   readonly template: Store.TemplateRecord | undefined
   readonly infos: ReadonlyArray<Collector.CollectorInfo>
+  /** When the page is drawn, on the runtime's clock: a relative scope ("1 year") ends where the submission will say. */
+  readonly now: Timestamp.Micros
 }
 
 const companyHeader = (v: View) => {
@@ -70,7 +72,7 @@ const companyHeader = (v: View) => {
 }
 
 const whatIsShared = (v: View) =>
-  html`<p>${v.template?.company_name ?? "This company"} asks for read-only access to your utility account, ${until(v.form.scope_expires)}:</p>
+  html`<p>${v.template?.company_name ?? "This company"} asks for read-only access to your utility account, ${until(v.form.scope_expires, v.now)}:</p>
 <ul class="shares"><li>your meters and service details (address, tariff, meter number)</li><li>your bills with their line items</li><li>your interval (smart meter) usage</li></ul>
 ${v.template?.description ? html`<p class="muted">${v.template.description}</p>` : ""}
 <p class="muted">You can revoke access at any time. The company never sees your utility password.</p>`
@@ -159,7 +161,7 @@ export const authorize = (shared: Shared) => {
       const template = form.template_uid === null ? undefined : yield* store.getTemplate(form.template_uid)
       const registry = yield* Collectors.Collectors
       const infos = form.utility === null ? registry.all : registry.all.filter((i) => i.utility === form.utility)
-      return { form, template, infos } satisfies View
+      return { form, template, infos, now: Timestamp.fromMillis(runtime.now()) } satisfies View
     }))
 
   const redirectFor = (v: View, p: Params) => {

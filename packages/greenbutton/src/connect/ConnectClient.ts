@@ -6,7 +6,7 @@
  * failure to a `CollectorError` reason. Every request has a timeout.
  */
 import { CollectorError } from "@meterbridge/core"
-import { Effect, Stream } from "effect"
+import { Clock, Effect, Stream } from "effect"
 import * as oauth from "oauth4webapi"
 import { type EspiRecord, EspiParseError, parseEspi } from "../Espi.ts"
 import { fromStatus, fromThrown } from "./HttpFailure.ts"
@@ -112,7 +112,8 @@ const denied = (message: string) => new CollectorError.CollectorError({ reason: 
 /** The OAuth error codes that mean the grant itself is gone: the customer must authorize again. */
 const GRANT_GONE = new Set(["invalid_grant", "access_denied", "invalid_token", "unauthorized"])
 
-const tokensOf = (r: oauth.TokenEndpointResponse, previous?: Tokens): Tokens => {
+/** `nowMs`: when the answer arrived, on the caller's Effect `Clock`; `expires_in` counts from then. */
+const tokensOf = (r: oauth.TokenEndpointResponse, nowMs: number, previous?: Tokens): Tokens => {
   const extra = r as Record<string, unknown>
   const str = (k: string) => (typeof extra[k] === "string" ? (extra[k] as string) : undefined)
   const refreshToken = r.refresh_token ?? previous?.refreshToken
@@ -122,7 +123,7 @@ const tokensOf = (r: oauth.TokenEndpointResponse, previous?: Tokens): Tokens => 
   return {
     accessToken: r.access_token,
     ...(refreshToken === undefined ? {} : { refreshToken }),
-    ...(r.expires_in === undefined ? {} : { expiresAt: Date.now() + r.expires_in * 1000 }),
+    ...(r.expires_in === undefined ? {} : { expiresAt: nowMs + r.expires_in * 1000 }),
     ...(scope === undefined ? {} : { scope }),
     ...(resourceUri === undefined ? {} : { resourceUri }),
     ...(authorizationUri === undefined ? {} : { authorizationUri })
@@ -160,7 +161,9 @@ export const make = (config: ConnectConfig): ConnectClient => {
     process: (response: Response) => Promise<oauth.TokenEndpointResponse>,
     previous?: Tokens
   ): Effect.Effect<Tokens, CollectorError.CollectorError> =>
-    Effect.tryPromise({
+    // Time comes from Effect's Clock (read when the answer arrives), so a test that moves the clock moves token
+    // expiry and Retry-After dates with it.
+    Clock.clockWith((clock) => Effect.tryPromise({
       try: async () => {
         let response: Response
         try {
@@ -173,10 +176,10 @@ export const make = (config: ConnectConfig): ConnectClient => {
         }
         if (response.status === 429 || response.status >= 500) {
           await response.body?.cancel()
-          throw fromStatus(response.status, response.headers.get("retry-after"), what)
+          throw fromStatus(response.status, response.headers.get("retry-after"), what, clock.currentTimeMillisUnsafe())
         }
         try {
-          return tokensOf(await process(response), previous)
+          return tokensOf(await process(response), clock.currentTimeMillisUnsafe(), previous)
         } catch (e) {
           if (e instanceof oauth.ResponseBodyError) {
             if (GRANT_GONE.has(e.error)) {
@@ -194,10 +197,10 @@ export const make = (config: ConnectConfig): ConnectClient => {
       },
       catch: (e) =>
         e instanceof CollectorError.CollectorError ? e : CollectorError.protocolError(`${what}: ${String(e)}`)
-    })
+    }))
 
   const get: ConnectClient["get"] = (uri, accessToken, window) =>
-    Effect.tryPromise({
+    Clock.clockWith((clock) => Effect.tryPromise({
       try: async () => {
         const url = resourceUrl(config.resourceBaseUrl, uri, window)
         const what = `GET ${url.pathname}`
@@ -212,12 +215,12 @@ export const make = (config: ConnectConfig): ConnectClient => {
         }
         if (!response.ok) {
           await response.body?.cancel()
-          throw fromStatus(response.status, response.headers.get("retry-after"), what)
+          throw fromStatus(response.status, response.headers.get("retry-after"), what, clock.currentTimeMillisUnsafe())
         }
         return response
       },
       catch: (e) => (e instanceof CollectorError.CollectorError ? e : CollectorError.unavailable(String(e)))
-    })
+    }))
 
   return {
     config,

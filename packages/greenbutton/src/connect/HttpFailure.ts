@@ -4,10 +4,18 @@
  */
 import { CollectorError, RetryAfter } from "@meterbridge/core"
 
-/** The error for a non-2xx answer to `what` (e.g. "GET …/Batch/Subscription/5"). */
-export const fromStatus = (status: number, retryAfter: string | null, what: string): CollectorError.CollectorError => {
+/**
+ * The error for a non-2xx answer to `what` (e.g. "GET …/Batch/Subscription/5"). `nowMs` is the caller's Effect
+ * `Clock` reading, so a `Retry-After` HTTP-date is measured against the time the collection runs on.
+ */
+export const fromStatus = (
+  status: number,
+  retryAfter: string | null,
+  what: string,
+  nowMs: number
+): CollectorError.CollectorError => {
   if (status === 429) {
-    return CollectorError.rateLimited(`${what}: the utility is throttling requests (429)`, RetryAfter.toMillis(retryAfter, Date.now()))
+    return CollectorError.rateLimited(`${what}: the utility is throttling requests (429)`, RetryAfter.toMillis(retryAfter, nowMs))
   }
   if (status === 401 || status === 403) {
     return new CollectorError.CollectorError({

@@ -48,6 +48,8 @@ export interface DataCustodianOptions {
   readonly publicBaseUrl?: string
   /** The `updated`/`published` stamp of every entry, epoch seconds; fixed so feeds are reproducible. */
   readonly updated?: number
+  /** The Data Custodian's clock, epoch milliseconds (token lifetimes); default the real time. Tests move it. */
+  readonly now?: () => number
 }
 
 export interface Subscription {
@@ -76,7 +78,6 @@ export interface DataCustodian {
   readonly tokenRequests: ReadonlyArray<{ readonly grantType: string; readonly basicAuth: boolean }>
 }
 
-/** Rows each in-memory table (codes, tokens, subscriptions) keeps: a flood drops the oldest instead of growing memory. */
 /** The form fields of a request, or undefined when the body is not a well-formed form (a client error, not a 500). */
 const formBody = async (c: Context): Promise<Record<string, string | File | Array<string | File>> | undefined> => {
   try {
@@ -86,6 +87,7 @@ const formBody = async (c: Context): Promise<Record<string, string | File | Arra
   }
 }
 
+/** Rows each in-memory table (codes, tokens, subscriptions) keeps: a flood drops the oldest instead of growing memory. */
 export const MAX_ENTRIES = 10_000
 /** Token requests remembered for tests. */
 const MAX_TOKEN_REQUESTS = 1_000
@@ -148,6 +150,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
   const retryAfterSeconds = options.retryAfterSeconds ?? 7
   const quirks = options.quirks ?? {}
   const updated = options.updated ?? 1_700_000_000
+  const now = options.now ?? Date.now
   let fault: Fault | null = null
 
   const codes = new Map<string, { username: string; scope: string; redirectUri: string; used: boolean }>()
@@ -253,7 +256,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
 
   const issue = (root: string, subscriptionId: string | null, scope: string) => {
     const accessToken = randomToken()
-    remember(accessTokens, accessToken, { subscriptionId, expiresAt: Date.now() + accessTokenSeconds * 1000 })
+    remember(accessTokens, accessToken, { subscriptionId, expiresAt: now() + accessTokenSeconds * 1000 })
     const sub = subscriptionId === null ? undefined : subscriptions.get(subscriptionId)
     return {
       access_token: accessToken,
@@ -321,7 +324,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     const invalid = (description: string) =>
       c.text(description, 401, { "www-authenticate": `Bearer error="invalid_token", error_description="${description}"` })
     if (token === undefined) return invalid("Unknown access token")
-    if (token.expiresAt <= Date.now()) return invalid("The access token expired")
+    if (token.expiresAt <= now()) return invalid("The access token expired")
     if (token.subscriptionId !== null) {
       const sub = subscriptions.get(token.subscriptionId)
       if (sub === undefined || sub.status === "revoked" || fault === "revoked") return invalid("The authorization was revoked")
@@ -390,7 +393,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     const header = c.req.header("authorization") ?? ""
     const token = accessTokens.get(header.replace(/^bearer /i, "").trim())
     // The third party's client token reads any of its authorizations; a customer token only its own.
-    if (token === undefined || token.expiresAt <= Date.now() || (token.subscriptionId !== null && token.subscriptionId !== sub.id)) {
+    if (token === undefined || token.expiresAt <= now() || (token.subscriptionId !== null && token.subscriptionId !== sub.id)) {
       return c.text("Unauthorized", 401, { "www-authenticate": "Bearer error=\"invalid_token\"" })
     }
     const root = resourceRoot(c)
@@ -445,7 +448,7 @@ export const makeDataCustodian = (options: DataCustodianOptions): DataCustodian 
     faults: {
       set(next) {
         fault = next
-        if (next === "expired") for (const t of accessTokens.values()) t.expiresAt = Date.now() - 1
+        if (next === "expired") for (const t of accessTokens.values()) t.expiresAt = now() - 1
       },
       get current() {
         return fault

@@ -4,6 +4,7 @@
  * Instants are epoch SECONDS (UTC), as ESPI writes them; values are whole Wh, as ESPI `value` with uom 72 and
  * powerOfTenMultiplier 0.
  */
+import { LocalTime } from "@meterbridge/core"
 
 export type ChannelFlow = "delivered" | "received"
 
@@ -80,34 +81,26 @@ export interface GenerateOptions {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>()
+/** Seconds east of UTC in the zone at an instant (−25200 for Pacific daylight time). */
+export const offsetSeconds = (zone: LocalTime.Zone, epochSeconds: number): number =>
+  LocalTime.offsetMinutes(zone, epochSeconds * 1000) * 60
 
-/** Seconds east of UTC in `timeZone` at an instant (−25200 for Pacific daylight time). */
-export const offsetSeconds = (epochSeconds: number, timeZone: string): number => {
-  let formatter = formatters.get(timeZone)
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric"
-    })
-    formatters.set(timeZone, formatter)
+/** The instant of local midnight starting the given calendar day (days past a month's end roll over). */
+export const localMidnight = (zone: LocalTime.Zone, year: number, month: number, day: number): number =>
+  LocalTime.startOfDay(zone, { year, month, day }) / 1000
+
+/**
+ * Local hour of day (0–23) of instants in `[fromS, toS)`: the zone's offsets are looked up once for the range
+ * (`LocalTime.offsetSpans`), not once per reading.
+ */
+const localHours = (zone: LocalTime.Zone, fromS: number, toS: number) => {
+  const spans = LocalTime.offsetSpans(zone, fromS * 1000, toS * 1000)
+  return (epochSeconds: number): number => {
+    const ms = epochSeconds * 1000
+    const offsetMinutes = spans.find((s) => ms < s.endMs)?.offsetMinutes ?? LocalTime.offsetMinutes(zone, ms)
+    return Math.floor((((epochSeconds + offsetMinutes * 60) % 86400) + 86400) % 86400 / 3600)
   }
-  const parts = formatter.formatToParts(new Date(epochSeconds * 1000))
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value)
-  const local = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) / 1000
-  return local - epochSeconds
 }
-
-/** The instant of local midnight starting the given calendar day in `timeZone`. */
-export const localMidnight = (year: number, month: number, day: number, timeZone: string): number => {
-  const wall = Date.UTC(year, month - 1, day) / 1000
-  let t = wall - offsetSeconds(wall, timeZone)
-  t = wall - offsetSeconds(t, timeZone)
-  return t
-}
-
-/** Local hour of day (0–23) of an instant. */
-export const localHour = (epochSeconds: number, timeZone: string): number =>
-  Math.floor((((epochSeconds + offsetSeconds(epochSeconds, timeZone)) % 86400) + 86400) % 86400 / 3600)
 
 /** A stable pseudo-random number in [0, 1) from integers (no state, so any slice regenerates identically). */
 const noise = (...keys: ReadonlyArray<number>): number => {
@@ -144,11 +137,11 @@ const officeLoadWh = (start: number, seconds: number, hour: number, seed: number
   return Math.round(((open ? 9000 : 2500) + 1500 * noise(seed, start, 3)) * (seconds / 3600))
 }
 
-const days = (from: string, count: number, timeZone: string): ReadonlyArray<{ start: number; end: number }> => {
+const days = (from: string, count: number, zone: LocalTime.Zone): ReadonlyArray<{ start: number; end: number }> => {
   const [y, m, d] = from.split("-").map(Number) as [number, number, number]
   const out: Array<{ start: number; end: number }> = []
   for (let i = 0; i < count; i++) {
-    out.push({ start: localMidnight(y, m, d + i, timeZone), end: localMidnight(y, m, d + i + 1, timeZone) })
+    out.push({ start: localMidnight(zone, y, m, d + i), end: localMidnight(zone, y, m, d + i + 1) })
   }
   return out
 }
@@ -159,7 +152,7 @@ const channel = (
   intervalSeconds: number,
   dayList: ReadonlyArray<{ start: number; end: number }>,
   value: (start: number, hour: number) => number,
-  timeZone: string
+  hourOf: (epochSeconds: number) => number
 ): SandboxChannel => ({
   id,
   flow,
@@ -167,7 +160,7 @@ const channel = (
   blocks: dayList.map(({ end, start }) => {
     const readings: Array<SandboxReading> = []
     for (let t = start; t < end; t += intervalSeconds) {
-      readings.push({ start: t, duration: intervalSeconds, wh: value(t, localHour(t, timeZone)) })
+      readings.push({ start: t, duration: intervalSeconds, wh: value(t, hourOf(t)) })
     }
     return { start, duration: end - start, readings }
   })
@@ -188,18 +181,18 @@ const bills = (
   channels: ReadonlyArray<SandboxChannel>,
   from: string,
   dayCount: number,
-  timeZone: string,
+  zone: LocalTime.Zone,
   centsPerKWh: number
 ): ReadonlyArray<SandboxBill> => {
   const [y, m] = from.split("-").map(Number) as [number, number]
-  const first = localMidnight(y, m, 1, timeZone)
-  const last = localMidnight(y, m, Number(from.split("-")[2]) + dayCount, timeZone)
+  const first = localMidnight(zone, y, m, 1)
+  const last = localMidnight(zone, y, m, Number(from.split("-")[2]) + dayCount)
   const delivered = channels.find((c) => c.flow === "delivered")
   const received = channels.find((c) => c.flow === "received")
   const out: Array<SandboxBill> = []
   for (let i = 0;; i++) {
-    const start = localMidnight(y, m + i, 5, timeZone)
-    const end = localMidnight(y, m + i + 1, 5, timeZone)
+    const start = localMidnight(zone, y, m + i, 5)
+    const end = localMidnight(zone, y, m + i + 1, 5)
     if (end > last) break
     if (start < first) continue
     const wh = sumWh(delivered, start, end) - sumWh(received, start, end)
@@ -233,19 +226,21 @@ const bills = (
 export const generate = (options: GenerateOptions = {}): ReadonlyArray<SandboxCustomer> => {
   const from = options.from ?? "2024-01-01"
   const dayCount = options.days ?? 400
-  const timeZone = options.timeZone ?? "America/Los_Angeles"
+  // One zone (its Intl formatter) per call, which every reading below asks.
+  const zone = LocalTime.zone(options.timeZone ?? "America/Los_Angeles")
   const seed = options.seed ?? 1
   const ids = options.ids ?? {
     nem: { usagePoint: "1000000001", account: "4400000001", meter: "1010101010" },
     commercial: { usagePoint: "1000000002", account: "4400000002", meter: "2020202020" }
   }
-  const dayList = days(from, dayCount, timeZone)
+  const dayList = days(from, dayCount, zone)
+  const hourOf = localHours(zone, dayList[0]?.start ?? 0, dayList.at(-1)?.end ?? 0)
   const nemChannels = [
-    channel(`${ids.nem.usagePoint}-1`, "delivered", 3600, dayList, (t, h) => homeLoadWh(t, 3600, h, seed), timeZone),
-    channel(`${ids.nem.usagePoint}-19`, "received", 3600, dayList, (t, h) => solarWh(t, 3600, h, seed), timeZone)
+    channel(`${ids.nem.usagePoint}-1`, "delivered", 3600, dayList, (t, h) => homeLoadWh(t, 3600, h, seed), hourOf),
+    channel(`${ids.nem.usagePoint}-19`, "received", 3600, dayList, (t, h) => solarWh(t, 3600, h, seed), hourOf)
   ]
   const officeChannels = [
-    channel(`${ids.commercial.usagePoint}-1`, "delivered", 900, dayList, (t, h) => officeLoadWh(t, 900, h, seed), timeZone)
+    channel(`${ids.commercial.usagePoint}-1`, "delivered", 900, dayList, (t, h) => officeLoadWh(t, 900, h, seed), hourOf)
   ]
   return [{
     username: "test",
@@ -257,7 +252,7 @@ export const generate = (options: GenerateOptions = {}): ReadonlyArray<SandboxCu
         address: "123 Main St, San Francisco CA 94103",
         tariff: "E-TOU-C",
         channels: nemChannels,
-        bills: bills(ids.nem.usagePoint, nemChannels, from, dayCount, timeZone, 38)
+        bills: bills(ids.nem.usagePoint, nemChannels, from, dayCount, zone, 38)
       },
       {
         id: ids.commercial.usagePoint,
@@ -266,7 +261,7 @@ export const generate = (options: GenerateOptions = {}): ReadonlyArray<SandboxCu
         address: "500 Market St Ste 200, San Francisco CA 94105",
         tariff: "A-10",
         channels: officeChannels,
-        bills: bills(ids.commercial.usagePoint, officeChannels, from, dayCount, timeZone, 24)
+        bills: bills(ids.commercial.usagePoint, officeChannels, from, dayCount, zone, 24)
       }
     ]
   }]

@@ -3,6 +3,7 @@
  * serve utility-shaped data: every kWh channel with a delivered or received flow becomes a channel cut into local
  * days, and every UsageSummary a bill. Net and non-energy channels (gas, demand) are left out.
  */
+import { LocalTime } from "@meterbridge/core"
 import { type EspiRecord, parseEspi, type Reading, type UsageSummary } from "../Espi.ts"
 import type { TextInput } from "../TextInput.ts"
 import {
@@ -25,10 +26,10 @@ export class SeedError extends Error {
   override readonly name = "SeedError"
 }
 
-const blocksOf = (readings: ReadonlyArray<SandboxReading>, timeZone: string): ReadonlyArray<SandboxBlock> => {
+const blocksOf = (readings: ReadonlyArray<SandboxReading>, zone: LocalTime.Zone): ReadonlyArray<SandboxBlock> => {
   const days = new Map<number, Array<SandboxReading>>()
   for (const r of readings) {
-    const day = Math.floor((r.start + offsetSeconds(r.start, timeZone)) / 86_400)
+    const day = Math.floor((r.start + offsetSeconds(zone, r.start)) / 86_400)
     let list = days.get(day)
     if (list === undefined) days.set(day, (list = []))
     list.push(r)
@@ -51,7 +52,7 @@ const billOf = (s: UsageSummary, index: number): SandboxBill => ({
 
 /** One sandbox customer holding every UsagePoint of the file. */
 export const customerFromEspi = async (input: TextInput, options: SeedOptions = {}): Promise<SandboxCustomer> => {
-  const timeZone = options.timeZone ?? "America/Los_Angeles"
+  const zone = LocalTime.zone(options.timeZone ?? "America/Los_Angeles")
   const titles = new Map<string, string | undefined>()
   const channels = new Map<string, { usagePointId: string; flow: "delivered" | "received"; readings: Map<number, SandboxReading> }>()
   const summaries = new Map<string, Array<UsageSummary>>()
@@ -82,7 +83,7 @@ export const customerFromEspi = async (input: TextInput, options: SeedOptions = 
         id: `${id}-${mine.length + 1}`,
         flow: c.flow,
         intervalSeconds: readings[0]?.duration ?? 0,
-        blocks: blocksOf(readings, timeZone)
+        blocks: blocksOf(readings, zone)
       })
     }
     return {

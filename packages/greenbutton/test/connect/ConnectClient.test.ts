@@ -1,10 +1,11 @@
 import type { CollectorError } from "@meterbridge/core"
-import { Effect, Exit, Stream } from "effect"
+import { Clock, Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ConnectClient from "../../src/connect/ConnectClient.ts"
 import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import { generate } from "../../src/sandbox/Dataset.ts"
+import * as Clocks from "@meterbridge/testkit/clock"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 
 const SCOPE = "FB=1_3_4_5_13_14;IntervalDuration=3600;BlockDuration=daily;HistoryLength=63072000"
@@ -75,6 +76,31 @@ describe("ConnectClient against the sandbox Data Custodian", () => {
     expect(tokens.authorizationUri).toMatch(/\/espi\/1_1\/resource\/Authorization\/\d+$/)
     expect(tokens.scope).toBe(SCOPE)
     expect(tokens.expiresAt! - Date.now()).toBeGreaterThan(3_500_000)
+  })
+
+  it("counts token expiry and Retry-After dates on Effect's Clock, so moving the clock moves them", async () => {
+    const t = Clocks.manual(Date.UTC(2031, 4, 6, 12))
+    const at = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(Effect.provideService(e, Clock.Clock, t.clock))
+    const tokens = await at(client.exchangeCode(await consent(client)))
+    expect(tokens.expiresAt).toBe(t.now() + 3_600_000)
+
+    // A Data Custodian that throttles until a fixed date: the wait shrinks as the clock moves towards it.
+    const until = t.now() + 90_000
+    const throttled = ConnectClient.make(configFor({
+      fetch: () => Promise.resolve(new Response(null, { status: 429, headers: { "retry-after": new Date(until).toUTCString() } }))
+    }))
+    const waits = async () => {
+      const exit = await Effect.runPromiseExit(Effect.provideService(
+        Effect.zip(Effect.flip(throttled.getResource("Batch/Subscription/1", "token")), Effect.flip(throttled.refresh("r"))),
+        Clock.Clock,
+        t.clock
+      ))
+      if (Exit.isFailure(exit)) throw new Error(String(exit.cause))
+      return exit.value.map((e) => e.retryAfterMs)
+    }
+    expect(await waits()).toEqual([90_000, 90_000])
+    t.advance(60_000)
+    expect(await waits()).toEqual([30_000, 30_000])
   })
 
   it("a code works once: the second exchange is AuthorizationDenied", async () => {

@@ -1,5 +1,5 @@
 import type { Collector, CollectorError } from "@meterbridge/core"
-import { Effect, Exit, Stream } from "effect"
+import { Clock, Effect, Exit, Stream } from "effect"
 import { Hono } from "hono"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ConnectProfile, makeConnectCollector, qualityOf, slices } from "../../src/connect/ConnectCollector.ts"
@@ -10,6 +10,7 @@ import { playCustomer } from "../../src/sandbox/Customer.ts"
 import { makeDataCustodian } from "../../src/sandbox/DataCustodian.ts"
 import { generate } from "../../src/sandbox/Dataset.ts"
 import * as Expected from "../../src/sandbox/Expected.ts"
+import * as Clocks from "@meterbridge/testkit/clock"
 import { serve, type Served } from "@meterbridge/testkit/serve"
 
 const profile: ConnectProfile = {
@@ -56,10 +57,11 @@ describe("makeConnectCollector against the sandbox Data Custodian", () => {
     }
   }
   let collector: Collector.Collector
-  const authorize = async (c = collector) => {
-    const pending = await Effect.runPromise(c.authorize({}, context))
+  const authorize = async (c = collector, clock?: Clock.Clock) => {
+    const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(clock === undefined ? e : Effect.provideService(e, Clock.Clock, clock))
+    const pending = await run(c.authorize({}, context))
     if (pending._tag !== "AwaitingCustomer") throw new Error("expected AwaitingCustomer")
-    const auth = await Effect.runPromise(c.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
+    const auth = await run(c.resumeAuthorization!(pending.grant, await playCustomer(pending.url!)))
     if (auth._tag !== "Authorized") throw new Error("expected Authorized")
     return auth.grant
   }
@@ -115,6 +117,20 @@ describe("makeConnectCollector against the sandbox Data Custodian", () => {
     const intervals = await collect(collector.collectIntervals(grant, service!, window))
     expect(refreshes()).toBe(before + 1)
     expect(intervals.filter((i) => i.flow === "delivered")).toHaveLength(Expected.intervals(home, window, "delivered").count)
+  })
+
+  it("refreshes ahead of expiry by Effect's Clock: moving the clock near the token's end makes the next call refresh", async () => {
+    // The custodian keeps real time, so it never refuses the token: any refresh here is the collector's own decision.
+    const t = Clocks.manual(Date.UTC(2031, 4, 6, 12))
+    const at = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(Effect.provideService(e, Clock.Clock, t.clock))
+    const grant = await authorize(collector, t.clock)
+    const refreshes = () => custodian.tokenRequests.filter((r) => r.grantType === "refresh_token").length
+    const before = refreshes()
+    await at(collector.listServices(grant))
+    expect(refreshes()).toBe(before)
+    t.advance(3_600_000 - 30_000) // inside the default 60 s margin before the hour-long token lapses
+    await at(collector.listServices(grant))
+    expect(refreshes()).toBe(before + 1)
   })
 
   it("refreshGrant swaps the access token and keeps the subscription", async () => {

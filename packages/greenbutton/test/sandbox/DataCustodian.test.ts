@@ -102,6 +102,18 @@ describe("sandbox Data Custodian", () => {
     expect((await get(dc, `/espi/1_1/resource/Subscription/${idA}/UsagePoint/nope`, a.access_token)).status).toBe(404)
   })
 
+  it("access tokens lapse on the custodian's own clock: moved past their life, they are refused", async () => {
+    let now = Date.UTC(2031, 0, 1)
+    const dc = make({ now: () => now, accessTokenSeconds: 600 })
+    const t = await subscribe(dc)
+    const path = new URL(t.resourceURI).pathname
+    expect((await get(dc, path, t.access_token)).status).toBe(200)
+    now += 599_000
+    expect((await get(dc, path, t.access_token)).status).toBe(200)
+    now += 1_000
+    expect((await get(dc, path, t.access_token)).status).toBe(401)
+  })
+
   it("serves the resource tree: UsagePoints with delivery points, one MeterReading, UsageSummaries alone", async () => {
     const dc = make()
     const t = await subscribe(dc)
