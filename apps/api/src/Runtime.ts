@@ -11,6 +11,7 @@ import type { Collectors, Store, Vault } from "@meterbridge/core"
 import * as Assets from "./shared/Assets.ts"
 import type { PasswordHasher } from "./shared/Passwords.ts"
 import * as TokenCache from "./shared/TokenCache.ts"
+import * as TokenSecret from "./shared/TokenSecret.ts"
 import type { FileUploads } from "./shared/Uploads.ts"
 
 export type Services = Store.Store | Collectors.Collectors | Vault.Vault
@@ -43,6 +44,11 @@ export interface ApiRuntime {
   readonly uploads?: FileUploads
   /** The pages' static files (chart library, API reference); none when left out. */
   readonly assets?: Assets.Assets
+  /**
+   * SHA-256 hex of a token secret, synchronously (see `TokenSecret.hashSync`, the default). Every authenticated
+   * request computes one, so a runtime with a native hash hands it in (Node does).
+   */
+  readonly tokenHash?: (secret: string) => string
 }
 
 /** A failed effect: its typed failure, or a defect / interruption the surface reports as a 5xx. */
@@ -60,6 +66,8 @@ export interface Runtime {
   readonly readable: <A, E>(stream: Stream.Stream<A, E, Services>, signal?: AbortSignal) => ReadableStream<A>
   /** Tokens authenticated in the last second (see TokenCache.ts). */
   readonly tokens: TokenCache.TokenCache
+  /** SHA-256 hex of a token secret: what the Store looks tokens up by. */
+  readonly tokenHash: (secret: string) => string
 }
 
 export const make = (runtime: ApiRuntime): Runtime => {
@@ -84,6 +92,7 @@ export const make = (runtime: ApiRuntime): Runtime => {
     },
     readable: (stream, signal) =>
       Stream.toReadableStreamWith(stream, runtime.context, signal === undefined ? undefined : { signal }),
-    tokens: TokenCache.make()
+    tokens: TokenCache.make(),
+    tokenHash: runtime.tokenHash ?? TokenSecret.hashSync
   }
 }

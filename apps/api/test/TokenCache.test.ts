@@ -37,3 +37,15 @@ describe("TokenCache", () => {
     expect(cache.get("c", 1)?.uid).toBe("c")
   })
 })
+
+describe("token hashes", () => {
+  it("Node's native hash and the runtime-neutral one agree, so a token minted on one runtime authenticates on another", async () => {
+    const { nodeTokenHash } = await import("../src/node/tokenHash.ts")
+    const TokenSecret = await import("../src/shared/TokenSecret.ts")
+    for (const secret of [TokenSecret.generate(), "bootstrap-token-given-by-the-operator", "ünïcødé-tøkén-✓-𝄞", ""]) {
+      expect(nodeTokenHash(secret)).toBe(TokenSecret.hashSync(secret))
+    }
+    // The known SHA-256 of "abc", so both are the digest the Store already holds.
+    expect(nodeTokenHash("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+  })
+})

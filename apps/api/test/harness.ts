@@ -13,6 +13,7 @@ import * as AppCollectors from "../src/server/adapters.ts"
 import * as Tokens from "../src/shared/Tokens.ts"
 import { nodeAssets } from "../src/node/assets.ts"
 import { scryptPasswords } from "../src/node/passwords.ts"
+import { nodeTokenHash } from "../src/node/tokenHash.ts"
 import type { FileUploads } from "../src/shared/Uploads.ts"
 
 export const BASE = "http://meterbridge.test"
@@ -69,7 +70,7 @@ export const make = async (options: HarnessOptions = {}): Promise<Harness> => {
   const logs: Array<string> = []
   const { app, flush } = createApp(
     {
-      context, passwords: options.passwords ?? scryptPasswords, assets: nodeAssets(),
+      context, passwords: options.passwords ?? scryptPasswords, tokenHash: nodeTokenHash, assets: nodeAssets(),
       ...(options.uploads === undefined ? {} : { uploads: options.uploads }),
       config: {
         signingKey: crypto.getRandomValues(new Uint8Array(32)),

@@ -14,9 +14,13 @@ import { insertUnique, query, toStoreError, transaction } from "./internal/run.t
 
 export type { Dialect } from "./internal/intervals.ts"
 
-/** Reads one row by SQL text and its parameters, synchronously, outside Kysely (see `Options.reader`). */
+/** Reads one row synchronously, outside Kysely (see `Options.reader`). */
 export interface RowReader {
-  readonly one: (sql: string, parameters: ReadonlyArray<unknown>) => unknown
+  /**
+   * The row `sql` (with one parameter) selects for `key`, as `toRecord` makes it, or `undefined`. A reader may
+   * keep the record until the database changes and hand the same object out again: records are read-only.
+   */
+  readonly one: <A>(sql: string, key: string, toRecord: (row: any) => A) => A | undefined
 }
 
 export interface Options {
@@ -63,26 +67,32 @@ const precompile = <R>(db: Kysely<Database>, query: Compilable<R>) => {
     (await db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]))).rows[0]
 }
 
-/** One row by key, as an Effect: through `reader` when there is one, else through Kysely (compiled once). */
-const lookup = <R>(db: Kysely<Database>, reader: RowReader | undefined, what: string, compilable: Compilable<R>) => {
+/** One row by key as a record, as an Effect: through `reader` when there is one, else through Kysely (compiled once). */
+const lookup = <R, A>(
+  db: Kysely<Database>,
+  reader: RowReader | undefined,
+  what: string,
+  compilable: Compilable<R>,
+  toRecord: (row: R) => A
+) => {
   if (reader === undefined) {
     const run = precompile(db, compilable)
-    return (key: string) => query(what, () => run(key))
+    return (key: string) => query(what, () => run(key)).pipe(Effect.map((row) => (row === undefined ? undefined : toRecord(row))))
   }
   const text = compilable.compile().sql
-  return (key: string) => Effect.try({ try: () => reader.one(text, [key]) as R | undefined, catch: toStoreError(what) })
+  return (key: string) => Effect.try({ try: () => reader.one(text, key, toRecord), catch: toStoreError(what) })
 }
 
 export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreShape => {
   const dialect = options.dialect ?? detect(db)
   const reader = db.isTransaction ? undefined : options.reader
 
-  const userByUid = lookup(db, reader, "getUser", db.selectFrom("users").selectAll().where("uid", "=", ""))
-  const accountByUid = lookup(db, reader, "getAccount", db.selectFrom("accounts").selectAll().where("uid", "=", ""))
-  const tokenByUid = lookup(db, reader, "getToken", db.selectFrom("tokens").selectAll().where("uid", "=", ""))
-  const tokenBySecret = lookup(db, reader, "findTokenBySecretHash", db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""))
+  const userByUid = lookup(db, reader, "getUser", db.selectFrom("users").selectAll().where("uid", "=", ""), Rows.user)
+  const accountByUid = lookup(db, reader, "getAccount", db.selectFrom("accounts").selectAll().where("uid", "=", ""), Rows.account)
+  const tokenByUid = lookup(db, reader, "getToken", db.selectFrom("tokens").selectAll().where("uid", "=", ""), Rows.token)
+  const tokenBySecret = lookup(db, reader, "findTokenBySecretHash", db.selectFrom("tokens").selectAll().where("secret_hash", "=", ""), Rows.token)
   const countRequests = precompile(db, db.updateTable("tokens").set((eb) => ({ request_count: eb("request_count", "+", 0) })).where("uid", "=", ""))
-  const serviceByUid = lookup(db, reader, "getService", db.selectFrom("services").selectAll().where("uid", "=", ""))
+  const serviceByUid = lookup(db, reader, "getService", db.selectFrom("services").selectAll().where("uid", "=", ""), Rows.serviceWithFigures)
 
   const refreshBillSummary = async (trx: Kysely<Database>, serviceUid: string) => {
     const rows = await trx.selectFrom("bills").select(["bill_start_date", "bill_end_date"])
@@ -97,8 +107,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
       insertUnique("createUser", `A user with uid ${user.uid} or email ${user.email} already exists`, () =>
         db.insertInto("users").values({ ...user }).execute()).pipe(Effect.asVoid),
     getUser: (uid) =>
-      userByUid(uid)
-        .pipe(Effect.map((r) => r && Rows.user(r))),
+      userByUid(uid),
     findUserByEmail: (email) =>
       query("findUserByEmail", () => db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst())
         .pipe(Effect.map((r) => r && Rows.user(r))),
@@ -120,11 +129,9 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
       insertUnique("createToken", `Token ${token.uid} or its secret already exists`, () =>
         db.insertInto("tokens").values({ ...token }).execute()).pipe(Effect.asVoid),
     findTokenBySecretHash: (hash) =>
-      tokenBySecret(hash)
-        .pipe(Effect.map((r) => r && Rows.token(r))),
+      tokenBySecret(hash),
     getToken: (uid) =>
-      tokenByUid(uid)
-        .pipe(Effect.map((r) => r && Rows.token(r))),
+      tokenByUid(uid),
     listTokens: (userUid) =>
       query("listTokens", () =>
         db.selectFrom("tokens").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())
@@ -186,8 +193,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
         db.insertInto("accounts").values(Rows.flags({ ...account, latest: account.latest === null ? null : JSON.stringify(account.latest) }))
           .execute()).pipe(Effect.asVoid),
     getAccount: (uid) =>
-      accountByUid(uid)
-        .pipe(Effect.map((r) => r && Rows.account(r))),
+      accountByUid(uid),
     findAccountByAuthorizationRef: (ref) =>
       query("findAccountByAuthorizationRef", () =>
         db.selectFrom("accounts").selectAll().where("authorization_ref", "=", ref).executeTakeFirst())
@@ -272,8 +278,7 @@ export const make = (db: Kysely<Database>, options: Options = {}): Store.StoreSh
           .returningAll().executeTakeFirstOrThrow()
       }).pipe(Effect.map(Rows.service)),
     getService: (uid) =>
-      serviceByUid(uid)
-        .pipe(Effect.map((r) => r && Rows.serviceWithFigures(r))),
+      serviceByUid(uid),
     listServices: (userUid) =>
       query("listServices", () =>
         db.selectFrom("services").selectAll().where("user_uid", "=", userUid).orderBy("created").orderBy("uid").execute())

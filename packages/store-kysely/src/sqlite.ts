@@ -119,9 +119,11 @@ export const openSqliteConnections = (path: string, options: SqliteOptions = {})
     const db = openSqlite(path, options)
     return { db, reader: undefined, close: () => db.destroy() }
   }
-  const rows = new Map<string, unknown>()
+  // Records by statement, then by key: the statement texts are a handful of long constant strings.
+  const rows = new Map<string, Map<string, unknown>>()
+  let cached = 0
   const writer = openSqliteDatabase(path, options)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer, 200, () => rows.clear()) }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer, 200, () => forget()) }) })
   const database = new SqliteDatabase(path, { fileMustExist: true })
   database.pragma("query_only = ON")
   database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
@@ -129,29 +131,38 @@ export const openSqliteConnections = (path: string, options: SqliteOptions = {})
   let version = dataVersion.get()
   let checkedAt = Date.now()
   const statements = new Map<string, SqliteDatabase.Statement>()
+  const forget = () => {
+    rows.clear()
+    cached = 0
+  }
   const reader: RowReader = {
-    one: (text, parameters) => {
+    one: <A>(text: string, key: string, toRecord: (row: any) => A): A | undefined => {
       const now = Date.now()
       if (now - checkedAt >= CHANGE_CHECK_MS || now < checkedAt) {
         checkedAt = now
         const current = dataVersion.get()
         if (current !== version) {
           version = current
-          rows.clear()
+          forget()
         }
       }
-      const key = `${text}\u0000${parameters.join("\u0000")}`
-      if (rows.has(key)) return rows.get(key)
+      let byKey = rows.get(text)
+      if (byKey === undefined) rows.set(text, byKey = new Map())
+      if (byKey.has(key)) return byKey.get(key) as A | undefined
       let statement = statements.get(text)
       if (statement === undefined) {
         statement = database.prepare(text)
         // The lookups are a handful of fixed texts; the bound only guards against misuse.
         if (statements.size < 64) statements.set(text, statement)
       }
-      const row = statement.get(...parameters)
-      if (rows.size >= MAX_CACHED_ROWS) rows.clear()
-      rows.set(key, row)
-      return row
+      const row = statement.get(key)
+      const record = row === undefined ? undefined : toRecord(row)
+      if (cached >= MAX_CACHED_ROWS) forget()
+      // `forget` may have dropped this statement's map: put it back.
+      if (!rows.has(text)) rows.set(text, byKey)
+      byKey.set(key, record)
+      cached++
+      return record
     }
   }
   return {

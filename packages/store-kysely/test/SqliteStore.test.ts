@@ -63,7 +63,7 @@ describe("SQLite reader connection", () => {
       await new Promise((resolve) => setTimeout(resolve, 5))
       assert.strictEqual((await run(store.getUser("u1")))?.email, "elsewhere@example.com")
       // The reader cannot write, whatever it is handed.
-      assert.throws(() => reader!.one("delete from users returning uid", []), /readonly/i)
+      assert.throws(() => reader!.one("delete from users where uid = ? returning uid", "u1", (row) => row), /readonly/i)
     } finally {
       await close()
     }

@@ -35,6 +35,7 @@ import * as Log from "./log.ts"
 import * as Metrics from "./metrics.ts"
 import { type OpenedStore, openStore } from "./openStore.ts"
 import { scryptPasswords } from "./passwords.ts"
+import { nodeTokenHash } from "./tokenHash.ts"
 import { loadSecretKey } from "./secretKey.ts"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -120,6 +121,7 @@ export const runApi = async (settings: Settings, env: Env): Promise<void> => {
     {
       context: opened.context,
       passwords: scryptPasswords,
+      tokenHash: nodeTokenHash,
       uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
       assets: nodeAssets(),
       config: Server.configOf(settings, opened.secretKey, publicBaseUrl, log.line)

@@ -10,7 +10,6 @@ import { HttpError, badRequest, unauthorized } from "./HttpError.ts"
 import { run } from "./run.ts"
 import * as RequestInfo from "./RequestInfo.ts"
 import { DEFAULT_ANONYMOUS_RATE_LIMIT, type Shared } from "./Shared.ts"
-import * as TokenSecret from "./TokenSecret.ts"
 
 /** What authentication hands to every surface's handlers. */
 export interface AuthEnv {
@@ -109,7 +108,7 @@ export const authenticate = <E extends AuthEnv>(shared: Shared): MiddlewareHandl
   }
   if (secret === undefined) throw unauthorized()
   if (!plausibleToken(secret)) throw failed()
-  const hash = TokenSecret.hashSync(secret)
+  const hash = api.tokenHash(secret)
   const nowMs = api.now()
   // At most one query per request (none within a second of the last): a token's user always exists, so it is not loaded.
   let token = api.tokens.get(hash, nowMs)

@@ -56,7 +56,7 @@ export const make = (shared: Shared) => {
     if (!secret || !TokenSecret.isWellFormed(secret)) return undefined
     const found = await run(runtime, Effect.gen(function*() {
       const store = yield* Store.Store
-      const token = yield* store.findTokenBySecretHash(TokenSecret.hashSync(secret))
+      const token = yield* store.findTokenBySecretHash(runtime.tokenHash(secret))
       if (!token || token.type !== "browser" || (token.expires !== null && token.expires <= now())) return undefined
       const user = yield* store.getUser(token.user_uid)
       return user && { token, user }
