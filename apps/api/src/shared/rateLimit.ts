@@ -30,6 +30,8 @@ export const make = (limit: number, now: () => number, windowMs = 1000, maxKeys 
   const capacity = Math.max(1, Math.min(maxKeys, Math.floor(MAX_LOG_BYTES / (8 * limit))))
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used key first.
   const logs = new Map<string, { times: Float64Array; next: number }>()
+  // The key used last is already the most recent in `logs`: a burst from one client skips the re-insertion.
+  let lastKey: string | undefined
   const wait = (log: { times: Float64Array; next: number }, t: number) => {
     const oldest = log.times[log.next]!
     return t - oldest < windowMs ? Math.max(1, Math.ceil((oldest + windowMs - t) / 1000)) : undefined
@@ -38,13 +40,15 @@ export const make = (limit: number, now: () => number, windowMs = 1000, maxKeys 
     hit: (key) => {
       const t = now()
       let log = logs.get(key)
-      if (log) {
-        logs.delete(key)
-      } else {
+      if (log === undefined) {
         if (logs.size >= capacity) logs.delete(logs.keys().next().value!)
         log = { times: new Float64Array(limit).fill(-Infinity), next: 0 }
+        logs.set(key, log)
+      } else if (key !== lastKey) {
+        logs.delete(key)
+        logs.set(key, log)
       }
-      logs.set(key, log)
+      lastKey = key
       const w = wait(log, t)
       if (w !== undefined) return w
       log.times[log.next] = t

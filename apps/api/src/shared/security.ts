@@ -15,8 +15,24 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff"
 }
 
-/** Responses built by `securedResponse`, which already carry SECURITY_HEADERS. */
-const secured = new WeakSet<Response>()
+/** Marks responses built by `securedResponse`, which already carry SECURITY_HEADERS (a property: cheaper than a WeakSet). */
+const SECURED: unique symbol = Symbol("meterbridge.secured")
+type Marked = Response & { [SECURED]?: true }
+
+/**
+ * The header objects of `securedResponse`, one per content type, shared by every such response: Response
+ * constructors and @hono/node-server copy them before adding anything, so none is ever written to.
+ */
+const headersByType = new Map<string, Readonly<Record<string, string>>>()
+const headersFor = (contentType: string): Readonly<Record<string, string>> => {
+  let headers = headersByType.get(contentType)
+  if (headers === undefined) {
+    headers = Object.freeze({ "Content-Type": contentType, ...SECURITY_HEADERS })
+    // A handful of content types exist; the bound guards against a caller passing arbitrary ones.
+    if (headersByType.size < 64) headersByType.set(contentType, headers)
+  }
+  return headers
+}
 
 /**
  * A response with its headers as one plain object. On the hot paths this
@@ -26,8 +42,8 @@ const secured = new WeakSet<Response>()
  * cost more than the rest of a small GET (profiled under autocannon).
  */
 export const securedResponse = (body: string | ReadableStream<Uint8Array>, status: number, contentType: string): Response => {
-  const res = new Response(body, { status, headers: { "Content-Type": contentType, ...SECURITY_HEADERS } })
-  secured.add(res)
+  const res: Marked = new Response(body, { status, headers: headersFor(contentType) })
+  res[SECURED] = true
   return res
 }
 
@@ -37,7 +53,7 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) 
   const handlers = matchedRoutes(c).filter((r) => r.method !== "ALL")
   const route = handlers[handlers.length - 1]?.path
   if (route !== undefined) RequestInfo.of(c.req.raw).route = route
-  if (secured.has(c.res)) return
+  if ((c.res as Marked)[SECURED] === true) return
   for (const k in SECURITY_HEADERS) c.res.headers.set(k, SECURITY_HEADERS[k]!)
 }
 
