@@ -7,8 +7,9 @@
  * Custodian, its registration (settings `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`,
  * test mode otherwise), a README and a test that runs the shared Collector
  * suite — green out of the box. Then it registers the package with the server:
- * the dependency in apps/api/package.json and the adapter's line in
- * apps/api/src/server/adapterList.ts. Run `pnpm install` afterwards.
+ * the adapter's one line in apps/api/src/server/adapterList.ts. Run
+ * `pnpm install` afterwards: it links the new package into apps/api, which
+ * depends on every `packages/adapter-*` (see .pnpmfile.cjs).
  *
  * Green Button Connect is the template because it is what US utilities
  * offer third parties; a utility with another protocol keeps the layout and
@@ -229,7 +230,8 @@ for (const [path, text] of Object.entries(files)) {
 console.log(`Created packages/adapter-${id} (utility ${utility}).`)
 
 if (!values["no-register"]) {
-  // The server's list: the adapter's one line in adapterList.ts, and the dependency that lets apps/api import it.
+  // The server's list: the adapter's one line in adapterList.ts. apps/api's dependency on the package comes from
+  // .pnpmfile.cjs (every packages/adapter-*), so there is no second place to keep in step.
   const listFile = join(root, "apps/api/src/server/adapterList.ts")
   const line = `export { registration as ${id} } from "@meterbridge/adapter-${id}/registration"`
   const lines = readFileSync(listFile, "utf8").trimEnd().split("\n")
@@ -237,9 +239,5 @@ if (!values["no-register"]) {
   const header = lines.filter((l) => !l.startsWith("export {"))
   const entries = [...lines.filter((l) => l.startsWith("export {")), line].sort()
   writeFileSync(listFile, [...header, ...entries].join("\n") + "\n")
-  const pkgFile = join(root, "apps/api/package.json")
-  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { dependencies: Record<string, string> }
-  pkg.dependencies = Object.fromEntries(Object.entries({ ...pkg.dependencies, [`@meterbridge/adapter-${id}`]: "workspace:^" }).sort(([a], [b]) => (a < b ? -1 : 1)))
-  writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n")
-  console.log(`Registered it in apps/api/src/server/adapterList.ts and apps/api/package.json. Next: pnpm install, then pnpm vitest run packages/adapter-${id}.`)
+  console.log(`Registered it in apps/api/src/server/adapterList.ts. Next: pnpm install, then pnpm vitest run packages/adapter-${id}.`)
 }

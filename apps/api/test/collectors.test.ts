@@ -1,5 +1,6 @@
 /** Every adapter package is registered in src/server/adapterList.ts and runs the shared Collector conformance suite. */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import * as AppCollectors from "../src/server/adapters.ts"
@@ -24,6 +25,19 @@ describe("the collectors registry", () => {
     const testDir = join(PACKAGES, folder, "test")
     const sources = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")).map((f) => readFileSync(join(testDir, f), "utf8")) : []
     expect(sources.some((s) => s.includes("CollectorSuite.suite("))).toBe(true)
+  })
+
+  it("gives apps/api a dependency on every adapter package from .pnpmfile.cjs, so a new utility needs no line in its package.json", () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../package.json"), "utf8")) as { name: string; dependencies: Record<string, string> }
+    expect(Object.keys(manifest.dependencies).filter((d) => d.startsWith("@meterbridge/adapter-"))).toEqual([])
+    const hooks = (createRequire(import.meta.url)("../../../.pnpmfile.cjs") as { hooks: { readPackage: (p: typeof manifest) => typeof manifest } }).hooks
+    const read = hooks.readPackage(manifest)
+    for (const folder of adapters) {
+      const name = JSON.parse(readFileSync(join(PACKAGES, folder, "package.json"), "utf8")).name as string
+      expect(read.dependencies[name]).toBe("workspace:^")
+    }
+    // Only the API gets them.
+    expect(hooks.readPackage({ name: "@meterbridge/core", dependencies: {} }).dependencies).toEqual({})
   })
 
   it("registers each utility ID once and, in test mode, mounts every sandbox", () => {
