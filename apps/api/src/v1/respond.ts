@@ -28,6 +28,10 @@ export const send = (
   return res
 }
 
+/** Like `send`, with the JSON already written (`json`); `value` is only built for a CSV answer. */
+export const sendJsonText = (c: Context<AppEnv>, json: () => string, value: () => unknown, columns?: ReadonlyArray<string>) =>
+  c.get("format") === "csv" ? send(c, value(), columns) : securedResponse(json(), 200, JSON_TYPE)
+
 export interface StreamFormat<A> {
   readonly json: (a: A) => string
   readonly csvColumns: ReadonlyArray<string>

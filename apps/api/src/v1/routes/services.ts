@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { Stream } from "effect"
 import { Bill, Collection, Interval, Service, Store, Timestamp } from "@meterbridge/core"
 import { invalidField } from "../../shared/HttpError.ts"
+import { identityMemo } from "../../shared/identityMemo.ts"
 import { importGreenButton } from "../../shared/importUpload.ts"
 import type { AppEnv } from "../AppEnv.ts"
 import * as Body from "../../shared/Body.ts"
@@ -65,9 +66,13 @@ export const services = (deps: Deps) => {
   })
   only(app, "/import", ["POST"], "POST a customer's Green Button file (XML, CSV or the .zip as downloaded) as multipart/form-data: \"file\", and \"real_name\", the customer's name.")
 
+  // The hottest read of the API: its JSON is written once per version of the service and its account.
+  const serviceJson = identityMemo((service: Store.ServiceWithFigures, account: Store.AccountRecord) =>
+    JSON.stringify(Serialize.serviceFast(service, account))
+  )
   app.get("/:uid", async (c) => {
     const { service, account } = await Owned.serviceWithAccount(api, c.get("userUid"), c.req.param("uid"))
-    return Respond.send(c, Serialize.serviceFast(service, account), Service.csvColumns)
+    return Respond.sendJsonText(c, () => serviceJson(service.uid, service, account), () => Serialize.serviceFast(service, account), Service.csvColumns)
   })
   only(app, "/:uid", ["GET"], NOT_USED)
 
