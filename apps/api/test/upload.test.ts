@@ -21,6 +21,9 @@ const fixture = (name: string) => readFileSync(new URL(name, FIXTURES))
 
 /** IntervalReadings in an ESPI file, by regex: every reading of these samples is an energy reading. */
 const readingsIn = (xml: Buffer) => (xml.toString("utf8").match(/<(?:\w+:)?IntervalReading>/g) ?? []).length
+/** Wh over every IntervalReading, by regex (the samples used with it are all uom 72, powerOfTenMultiplier 0). */
+const whIn = (xml: Buffer) =>
+  [...xml.toString("utf8").matchAll(/<(?:\w+:)?IntervalReading>[\s\S]*?<(?:\w+:)?value>(-?\d+)</g)].reduce((s, m) => s + Number(m[1]), 0)
 /** Distinct usage points named in the file's `UsagePoint/<id>` hrefs. */
 const usagePointsIn = (xml: Buffer) => new Set([...xml.toString("utf8").matchAll(/UsagePoint\/([^/"<]+)\/MeterReading/g)].map((m) => m[1]))
 
@@ -31,9 +34,9 @@ const upload = (h: Harness.Harness, token: string, path: string, file: Buffer, n
   return h.request(path, { method: "POST", token, body: form })
 }
 
-const setup = async (options: { maxBytes?: number; store?: Store.StoreShape } = {}) => {
+const setup = async (options: { maxBytes?: number; batchRows?: number; store?: Store.StoreShape } = {}) => {
   const h = await Harness.make({
-    uploads: makeGreenButtonUploads({ maxBytes: options.maxBytes ?? 50 * 1024 * 1024 }),
+    uploads: makeGreenButtonUploads({ maxBytes: options.maxBytes ?? 50 * 1024 * 1024, batchRows: options.batchRows ?? 1000 }),
     ...(options.store === undefined ? {} : { store: options.store })
   })
   const user = await h.addUser(`u${Math.random()}@example.com`)
@@ -61,14 +64,17 @@ describe("Green Button upload", () => {
     expect(new Set(body.services.map((s) => s.utility_service_id))).toEqual(usagePointsIn(xml))
     expect(body.intervals).toEqual({ inserted: readingsIn(xml), changed: 0 })
     let stored = 0
+    let kWh = 0
     for (const s of body.services) {
       for (const direction of ["delivered", "received"]) {
         const rows = await intervalsOf(h, user.token, `${s.uid}/intervals.json?direction=${direction}`)
         expect(rows.every((r) => r.source === "Green_Button_Data.xml")).toBe(true)
         stored += rows.length
+        kWh += rows.reduce((t, r) => t + r.interval_kWh, 0)
       }
     }
     expect(stored).toBe(readingsIn(xml))
+    expect(kWh).toBeCloseTo(whIn(xml) / 1000, 6)
 
     // The account reads back like any other.
     const account = await (await h.request(`/api/accounts/${body.account.uid}.json`, { token: user.token })).json() as { login: string }
