@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Store } from "@meterbridge/core"
@@ -128,6 +129,10 @@ describe("Green Button upload", () => {
       const body = await res.json() as { services: Array<unknown>; intervals: { inserted: number } }
       expect(body.intervals.inserted).toBe(names.reduce((n, f) => n + readingsIn(fixture(f)), 0))
       expect(body.services).toHaveLength(names.reduce((n, f) => n + usagePointsIn(fixture(f)).size, 0))
+      // Gzip-compressed, as some utilities hand it out.
+      const gz = await upload(h, user.token, "/api/services/import.json", gzipSync(fixture(names[0]!)), "Green_Button_Data.xml.gz", { real_name: "Jane" })
+      expect(gz.status).toBe(201)
+      expect((await gz.json() as typeof body).intervals.inserted).toBe(readingsIn(fixture(names[0]!)))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -165,6 +170,16 @@ describe("Green Button upload", () => {
     const notMultipart = await h.request("/api/services/import.json", { method: "POST", token: user.token, json: { real_name: "Jane" } })
     expect(notMultipart.status).toBe(415)
 
+    const accounts = await (await h.request("/api/accounts.json", { token: user.token })).json() as Array<unknown>
+    expect(accounts).toHaveLength(0)
+  })
+
+  it("a large file that is not Green Button is refused once it has arrived, writing nothing", async () => {
+    const { h, user } = await setup()
+    // Refused at its first element while megabytes are still arriving: the rest is read and dropped, then the answer.
+    const junk = Buffer.concat([Buffer.from("<html><body>"), Buffer.alloc(3_000_000, "x")])
+    const res = await upload(h, user.token, "/api/services/import.json", junk, "page.html", { real_name: "Jane" })
+    expect(res.status).toBe(415)
     const accounts = await (await h.request("/api/accounts.json", { token: user.token })).json() as Array<unknown>
     expect(accounts).toHaveLength(0)
   })

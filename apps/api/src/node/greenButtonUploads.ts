@@ -1,12 +1,13 @@
 /**
  * Green Button upload on Node: the multipart body is parsed as it arrives
  * (`@fastify/busboy`, a maintained streaming parser; Hono's `parseBody` would
- * hold the whole file), its file part spooled to a temp file under a size
- * limit, then read once with `@meterbridge/greenbutton` to prove it is Green
- * Button and learn its usage points and bills (nothing is written for a file
- * that fails), its intervals set aside in a binary spool (`intervalSpool.ts`)
- * that the Store's writes then stream from. Spooling is what keeps memory
- * bounded, and a `.zip` needs a file anyway (its directory is at the end).
+ * hold the whole file), and its file part, under a size limit, is read with
+ * `@meterbridge/greenbutton` as it arrives too: that one pass proves it is
+ * Green Button and learns its usage points and bills (nothing is written for a
+ * file that fails), its intervals set aside in a binary spool
+ * (`intervalSpool.ts`) that the Store's writes then stream from. The spool is
+ * what keeps memory bounded. A `.zip` is written to disk first and read from
+ * there, since its directory is at its end.
  */
 import { Busboy } from "@fastify/busboy"
 import { createWriteStream } from "node:fs"
@@ -25,7 +26,7 @@ import {
   type Reading,
   type UsageSummary
 } from "@meterbridge/greenbutton"
-import { readGreenButtonFileBatches } from "@meterbridge/greenbutton/GreenButtonFile"
+import { isZip, peek, readGreenButtonFileBatches, readGreenButtonStreamBatches } from "@meterbridge/greenbutton/GreenButtonFile"
 import { badRequest, HttpError } from "../shared/HttpError.ts"
 import { type IntervalSpool, openIntervalSpool } from "./intervalSpool.ts"
 import type { FileUploads, ReceivedFile } from "../shared/Uploads.ts"
@@ -78,12 +79,12 @@ const serviceOf = (usagePointId: string): Service.ServiceDetails => ({
  * The one pass over the file: it is Green Button, which usage points carry data, its bills (a few per year); its
  * intervals, de-duplicated, go to `spool` for the writes that follow.
  */
-const survey = async (path: string, spool: IntervalSpool) => {
+const survey = async (records: AsyncIterable<ReadonlyArray<EspiRecord>>, spool: IntervalSpool) => {
   const periods = new BillingPeriods()
   const withData = new Set<string>()
   const tariffs = new Map<string, string>()
   try {
-    for await (const batch of dedupeBatches(readGreenButtonFileBatches(path))) {
+    for await (const batch of dedupeBatches(records)) {
       for (const r of batch as ReadonlyArray<EspiRecord>) {
         if (r._tag === "Reading") {
           periods.addReading(r)
@@ -109,9 +110,33 @@ const survey = async (path: string, spool: IntervalSpool) => {
   return { services, bills }
 }
 
-/** Reads the multipart body into `dir/upload`; resolves with the form's fields and the file's name. */
-const spool = (request: Request, dir: string, maxBytes: number) =>
-  new Promise<{ fields: Record<string, string>; fileName: string | undefined }>((resolve, reject) => {
+type Survey = Awaited<ReturnType<typeof survey>>
+
+/**
+ * Surveys the file part as it arrives; a `.zip` is written to `dir/upload` first. Whatever happens, the part is read
+ * to its end, so the rest of the request still arrives and the answer is about the file, not a stalled upload.
+ */
+const readFilePart = async (part: Readable, name: string, dir: string, spool: IntervalSpool): Promise<Survey> => {
+  // One iterator over the part, handed to every reader: none of them closes it, so it can be drained here after.
+  const it = part[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const source = { [Symbol.asyncIterator]: () => it }
+  try {
+    const { head, all } = await peek(source, 4)
+    if (isZip(head)) {
+      const path = join(dir, "upload")
+      await pipeline(Readable.from(all), createWriteStream(path))
+      return await survey(readGreenButtonFileBatches(path), spool)
+    }
+    return await survey(readGreenButtonStreamBatches(all, name), spool)
+  } catch (e) {
+    while (!(await it.next()).done) continue
+    throw e
+  }
+}
+
+/** Receives the multipart body: the form's fields, and the file's name and survey (see `readFilePart`). */
+const receive = (request: Request, dir: string, maxBytes: number, spool: IntervalSpool) =>
+  new Promise<{ fields: Record<string, string>; file: { name: string; survey: Survey } | undefined }>((resolve, reject) => {
     const contentType = request.headers.get("content-type") ?? ""
     if (!/^multipart\/form-data\b/i.test(contentType) || request.body === null) {
       return reject(new HttpError(415, "unsupported_media_type", "Send the file as multipart/form-data, in a field named \"file\"."))
@@ -123,24 +148,36 @@ const spool = (request: Request, dir: string, maxBytes: number) =>
       return reject(badRequest("invalid_multipart", `Unreadable multipart body: ${(e as Error).message}`))
     }
     const fields: Record<string, string> = {}
-    let fileName: string | undefined
-    let writing: Promise<void> = Promise.resolve()
-    let failed: HttpError | undefined
+    let file: { name: string; part: Readable; reading: Promise<Survey> } | undefined
+    let tooLarge: HttpError | undefined
+    const fail = (e: unknown) => {
+      // A part left waiting would keep its reader waiting for good.
+      file?.part.destroy()
+      reject(e)
+    }
     busboy.on("field", (name, value) => {
       fields[name] = value
     })
-    busboy.on("file", (_field, stream, name) => {
-      fileName = name || "upload"
-      stream.on("limit", () => {
-        failed = new HttpError(413, "file_too_large", `The file is larger than ${maxBytes} bytes.`)
+    busboy.on("file", (_field, part, fileName) => {
+      const name = fileName || "upload"
+      part.on("limit", () => {
+        tooLarge = new HttpError(413, "file_too_large", `The file is larger than ${maxBytes} bytes.`)
       })
-      writing = pipeline(stream, createWriteStream(join(dir, "upload")))
+      const reading = readFilePart(part, name, dir, spool)
+      // Settled at "finish"; until then a failure is only remembered.
+      reading.catch(() => undefined)
+      file = { name, part, reading }
     })
-    busboy.on("error", (e) => reject(badRequest("invalid_multipart", `Unreadable multipart body: ${e instanceof Error ? e.message : String(e)}`)))
+    busboy.on("error", (e) => fail(badRequest("invalid_multipart", `Unreadable multipart body: ${e instanceof Error ? e.message : String(e)}`)))
     busboy.on("finish", () => {
-      writing.then(() => (failed ? reject(failed) : resolve({ fields, fileName })), reject)
+      if (file === undefined) return resolve({ fields, file: undefined })
+      const { name } = file
+      file.reading.then(
+        (survey) => (tooLarge ? reject(tooLarge) : resolve({ fields, file: { name, survey } })),
+        (e) => reject(tooLarge ?? e)
+      )
     })
-    Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(busboy)
+    Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", fail).pipe(busboy)
   })
 
 export const makeGreenButtonUploads = (options: UploadOptions): FileUploads => ({
@@ -152,16 +189,15 @@ export const makeGreenButtonUploads = (options: UploadOptions): FileUploads => (
       await rm(dir, { recursive: true, force: true })
     }
     try {
-      const { fields, fileName } = await spool(request, dir, options.maxBytes)
-      if (fileName === undefined) throw badRequest("missing_field", "No file: send it in a multipart field named \"file\".", "file")
       intervals = await openIntervalSpool(join(dir, "intervals"), options.batchRows ?? 20_000)
-      const { services, bills } = await survey(join(dir, "upload"), intervals)
+      const { fields, file } = await receive(request, dir, options.maxBytes, intervals)
+      if (file === undefined) throw badRequest("missing_field", "No file: send it in a multipart field named \"file\".", "file")
       return {
         fields,
-        fileName,
-        services,
-        bills,
-        // The file was read in full by now; failing to read back our own temp file is a fault of the server.
+        fileName: file.name,
+        services: file.survey.services,
+        bills: file.survey.bills,
+        // The file was read in full by now; failing to read back our own spool is a fault of the server.
         intervals: Stream.fromAsyncIterable(intervals.read(), (e) => e).pipe(Stream.orDie),
         dispose
       }
