@@ -37,8 +37,10 @@ export interface UploadOptions {
   /** Where files are spooled while they are read; the OS temp dir by default. */
   readonly tmpDir?: string
   /**
-   * Intervals per Store write (one transaction each). Each commit costs a sync to disk and a service summary update,
-   * so a 10-year file goes in 18 writes rather than 70; 20,000 rows are a few MB in memory.
+   * Intervals per Store write (one transaction each), 10,000 by default. Each commit costs a sync to disk and a
+   * service summary update (a recount of the whole service when rows changed), so fewer is faster: a 10-year file
+   * goes in 36 writes rather than 70. Twice that measured ~10 % faster on a fresh import, with up to twice the peak
+   * memory.
    */
   readonly batchRows?: number
 }
@@ -189,7 +191,7 @@ export const makeGreenButtonUploads = (options: UploadOptions): FileUploads => (
       await rm(dir, { recursive: true, force: true })
     }
     try {
-      intervals = await openIntervalSpool(join(dir, "intervals"), options.batchRows ?? 20_000)
+      intervals = await openIntervalSpool(join(dir, "intervals"), options.batchRows ?? 10_000)
       const { fields, file } = await receive(request, dir, options.maxBytes, intervals)
       if (file === undefined) throw badRequest("missing_field", "No file: send it in a multipart field named \"file\".", "file")
       return {
