@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Store } from "@meterbridge/core"
@@ -21,6 +22,9 @@ const fixture = (name: string) => readFileSync(new URL(name, FIXTURES))
 
 /** IntervalReadings in an ESPI file, by regex: every reading of these samples is an energy reading. */
 const readingsIn = (xml: Buffer) => (xml.toString("utf8").match(/<(?:\w+:)?IntervalReading>/g) ?? []).length
+/** Wh over every IntervalReading, by regex (the samples used with it are all uom 72, powerOfTenMultiplier 0). */
+const whIn = (xml: Buffer) =>
+  [...xml.toString("utf8").matchAll(/<(?:\w+:)?IntervalReading>[\s\S]*?<(?:\w+:)?value>(-?\d+)</g)].reduce((s, m) => s + Number(m[1]), 0)
 /** Distinct usage points named in the file's `UsagePoint/<id>` hrefs. */
 const usagePointsIn = (xml: Buffer) => new Set([...xml.toString("utf8").matchAll(/UsagePoint\/([^/"<]+)\/MeterReading/g)].map((m) => m[1]))
 
@@ -31,9 +35,9 @@ const upload = (h: Harness.Harness, token: string, path: string, file: Buffer, n
   return h.request(path, { method: "POST", token, body: form })
 }
 
-const setup = async (options: { maxBytes?: number; store?: Store.StoreShape } = {}) => {
+const setup = async (options: { maxBytes?: number; batchRows?: number; store?: Store.StoreShape } = {}) => {
   const h = await Harness.make({
-    uploads: makeGreenButtonUploads({ maxBytes: options.maxBytes ?? 50 * 1024 * 1024 }),
+    uploads: makeGreenButtonUploads({ maxBytes: options.maxBytes ?? 50 * 1024 * 1024, batchRows: options.batchRows ?? 1000 }),
     ...(options.store === undefined ? {} : { store: options.store })
   })
   const user = await h.addUser(`u${Math.random()}@example.com`)
@@ -61,14 +65,17 @@ describe("Green Button upload", () => {
     expect(new Set(body.services.map((s) => s.utility_service_id))).toEqual(usagePointsIn(xml))
     expect(body.intervals).toEqual({ inserted: readingsIn(xml), changed: 0 })
     let stored = 0
+    let kWh = 0
     for (const s of body.services) {
       for (const direction of ["delivered", "received"]) {
         const rows = await intervalsOf(h, user.token, `${s.uid}/intervals.json?direction=${direction}`)
         expect(rows.every((r) => r.source === "Green_Button_Data.xml")).toBe(true)
         stored += rows.length
+        kWh += rows.reduce((t, r) => t + r.interval_kWh, 0)
       }
     }
     expect(stored).toBe(readingsIn(xml))
+    expect(kWh).toBeCloseTo(whIn(xml) / 1000, 6)
 
     // The account reads back like any other.
     const account = await (await h.request(`/api/accounts/${body.account.uid}.json`, { token: user.token })).json() as { login: string }
@@ -122,6 +129,10 @@ describe("Green Button upload", () => {
       const body = await res.json() as { services: Array<unknown>; intervals: { inserted: number } }
       expect(body.intervals.inserted).toBe(names.reduce((n, f) => n + readingsIn(fixture(f)), 0))
       expect(body.services).toHaveLength(names.reduce((n, f) => n + usagePointsIn(fixture(f)).size, 0))
+      // Gzip-compressed, as some utilities hand it out.
+      const gz = await upload(h, user.token, "/api/services/import.json", gzipSync(fixture(names[0]!)), "Green_Button_Data.xml.gz", { real_name: "Jane" })
+      expect(gz.status).toBe(201)
+      expect((await gz.json() as typeof body).intervals.inserted).toBe(readingsIn(fixture(names[0]!)))
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -159,6 +170,16 @@ describe("Green Button upload", () => {
     const notMultipart = await h.request("/api/services/import.json", { method: "POST", token: user.token, json: { real_name: "Jane" } })
     expect(notMultipart.status).toBe(415)
 
+    const accounts = await (await h.request("/api/accounts.json", { token: user.token })).json() as Array<unknown>
+    expect(accounts).toHaveLength(0)
+  })
+
+  it("a large file that is not Green Button is refused once it has arrived, writing nothing", async () => {
+    const { h, user } = await setup()
+    // Refused at its first element while megabytes are still arriving: the rest is read and dropped, then the answer.
+    const junk = Buffer.concat([Buffer.from("<html><body>"), Buffer.alloc(3_000_000, "x")])
+    const res = await upload(h, user.token, "/api/services/import.json", junk, "page.html", { real_name: "Jane" })
+    expect(res.status).toBe(415)
     const accounts = await (await h.request("/api/accounts.json", { token: user.token })).json() as Array<unknown>
     expect(accounts).toHaveLength(0)
   })

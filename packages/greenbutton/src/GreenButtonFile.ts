@@ -18,13 +18,17 @@ export const readGreenButtonFile = (path: string): AsyncGenerator<EspiRecord, vo
 /** `readGreenButtonFile` one batch of records at a time (an ESPI feed: one per 64 KB read). */
 export async function* readGreenButtonFileBatches(path: string): Batches<EspiRecord> {
   if (!existsSync(path) || !statSync(path).isFile()) throw new GreenButtonFileError({ message: `No such file: ${path}` })
-  const head = await firstBytes(createReadStream(path, { start: 0, end: 3 }))
-  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+  if (isZip(await firstBytes(createReadStream(path, { start: 0, end: 3 })))) {
     yield* zipRecords(path)
     return
   }
-  yield* recordsOf(createReadStream(path, { highWaterMark: 1 << 16 }), path)
+  yield* readGreenButtonStreamBatches(createReadStream(path, { highWaterMark: 1 << 16 }), path)
 }
+
+/** A zip's local file header magic, `PK\x03\x04`: a `.zip` is read from a file (its directory is at its end). */
+export const isZip = (head: Uint8Array): boolean =>
+  head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04
+
 
 const firstBytes = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => {
   const parts: Array<Buffer> = []
@@ -32,24 +36,18 @@ const firstBytes = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => {
   return Buffer.concat(parts)
 }
 
-/** Decides by the first chunk: gzip magic, a UTF-16 BOM or `<` means XML (after gunzip), anything else CSV. */
-async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): Batches<EspiRecord> {
-  const it = chunks[Symbol.asyncIterator]()
-  let first = await it.next()
-  while (!first.done && first.value.length === 0) first = await it.next()
-  if (first.done) throw new GreenButtonFileError({ message: `Empty file: ${name}` })
-  const head: Buffer = first.value
-  const all = (async function*() {
-    yield head
-    for (;;) {
-      const n = await it.next()
-      if (n.done) return
-      yield n.value
-    }
-  })()
+/**
+ * `readGreenButtonFileBatches` over bytes as they arrive (an upload being received), for everything but a `.zip`:
+ * decides by the first 1 KB — gzip magic, a UTF-16 BOM or `<` means XML (after gunzip), anything else CSV. `name` is
+ * what errors call it.
+ */
+export async function* readGreenButtonStreamBatches(chunks: AsyncIterable<Buffer>, name: string): Batches<EspiRecord> {
+  // Bytes arriving over a network come in chunks of any size, even one byte.
+  const { head, all } = await peek(chunks, 1024)
+  if (head.length === 0) throw new GreenButtonFileError({ message: `Empty file: ${name}` })
   if (head[0] === 0x1f && head[1] === 0x8b) {
     const [{ Readable }, { createGunzip }] = await Promise.all([import("node:stream"), import("node:zlib")])
-    yield* recordsOf(Readable.from(all).pipe(createGunzip()), name)
+    yield* readGreenButtonStreamBatches(Readable.from(all).pipe(createGunzip()), name)
     return
   }
   const utf16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)
@@ -62,6 +60,35 @@ async function* recordsOf(chunks: AsyncIterable<Buffer>, name: string): Batches<
   // Loaded on demand, like yauzl: an XML-only run should not pay for the CSV reader at start-up.
   const { parseGreenButtonCsv } = await import("./GreenButtonCsv.ts")
   yield* batched(parseGreenButtonCsv(all))
+}
+
+/**
+ * The first `bytes` bytes of a stream (fewer when it is shorter) and the whole stream again, head first. It reads by
+ * `next()`, never `for await`, so a reader that leaves off early never closes the source: its owner may still drain it.
+ */
+export const peek = async (chunks: AsyncIterable<Buffer>, bytes: number): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> => {
+  const it = chunks[Symbol.asyncIterator]()
+  const parts: Array<Buffer> = []
+  let size = 0
+  let ended = false
+  while (size < bytes && !ended) {
+    const n = await it.next()
+    if (n.done) ended = true
+    else {
+      parts.push(n.value)
+      size += n.value.length
+    }
+  }
+  const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  async function* all() {
+    if (head.length > 0) yield head
+    while (!ended) {
+      const n = await it.next()
+      if (n.done) ended = true
+      else yield n.value
+    }
+  }
+  return { head, all: all() }
 }
 
 async function* zipRecords(path: string): Batches<EspiRecord> {
@@ -79,7 +106,7 @@ async function* zipRecords(path: string): Batches<EspiRecord> {
       if (entry === undefined) break
       if (!/\.(xml|csv)$/i.test(entry.fileName) || /(^|\/)(__MACOSX\/|\.)/.test(entry.fileName)) continue
       found++
-      yield* recordsOf(await zip.openReadStreamPromise(entry), `${path}:${entry.fileName}`)
+      yield* readGreenButtonStreamBatches(await zip.openReadStreamPromise(entry), `${path}:${entry.fileName}`)
     }
   } finally {
     zip.close()

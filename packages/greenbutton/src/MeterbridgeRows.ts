@@ -2,10 +2,10 @@
  * Green Button records as Meterbridge API rows: intervals and bills, with the API's timestamp shape
  * (`2015-08-13T07:00:00.000000+00:00`). Kept apart from the parser so `summarize` never loads `@meterbridge/core`.
  */
-import { Bill, Timestamp } from "@meterbridge/core"
+import { Bill, type Collector, Timestamp } from "@meterbridge/core"
 import { Schema, Struct } from "effect"
-import type { Reading } from "./EspiRecord.ts"
-import { type BillingPeriod, collectedBill } from "./GreenButtonBills.ts"
+import type { Reading, UsageSummary } from "./EspiRecord.ts"
+import type { BillingPeriod } from "./GreenButtonBills.ts"
 
 const iso = (epoch: number): string => Timestamp.format(Timestamp.fromSeconds(epoch))
 
@@ -43,6 +43,37 @@ export interface BillContext {
   readonly source: string | null
   /** When it was read, epoch seconds. */
   readonly updated: number
+}
+
+/**
+ * One UsageSummary as the bill a collector returns (core's `CollectedBill`): the one mapping from ESPI's
+ * billing fields to Meterbridge's, used by file conversion and by uploads.
+ */
+export const collectedBill = (s: UsageSummary, source: string | null): Collector.CollectedBill => {
+  const end = s.start + s.duration
+  return {
+    utility_service_id: s.usagePointId,
+    utility_tariff_name: s.tariff ?? null,
+    utility_service_address: null,
+    utility_meter_number: null,
+    bill_start_date: Timestamp.fromSeconds(s.start),
+    bill_end_date: Timestamp.fromSeconds(end),
+    bill_statement_date: s.statementDate === undefined ? null : Timestamp.fromSeconds(s.statementDate),
+    bill_total_kWh: s.unit === "kWh" ? s.overallConsumption : null,
+    bill_total: s.billLastPeriod,
+    bill_breakdown: {
+      line_items: s.lineItems.map((l) => ({
+        name: l.name,
+        cost: l.amount,
+        rate: l.unitCost ?? null,
+        volume: l.measurement?.value ?? null,
+        unit: l.measurement?.unit ?? null,
+        start: Timestamp.fromSeconds(l.start ?? s.start),
+        end: Timestamp.fromSeconds(l.start !== undefined && l.duration !== undefined ? l.start + l.duration : end)
+      }))
+    },
+    source
+  }
 }
 
 const encodeBill = Schema.encodeSync(FileBill)

@@ -46,6 +46,15 @@ describe("meterbridge-greenbutton (child process)", { timeout: 60_000 }, () => {
     expect(json.reduce((s, r) => s + r.interval_kWh, 0)).toBeCloseTo(truth.total, 6)
   })
 
+  // Start-up is a third of `summarize` on a 10-year feed once @meterbridge/core is loaded; nothing on the way needs it.
+  it("summarize on an ESPI feed loads neither @meterbridge/core nor effect/Schema", async () => {
+    const hook = `data:text/javascript,import{registerHooks}from"node:module";registerHooks({resolve(s,c,n){const r=n(s,c);process.stderr.write("loaded "+r.url+"\\n");return r}})`
+    const { stderr } = await run(process.execPath, [`--import=${hook}`, CLI, "summarize", fixture("sce-bulk-intervalblock-15min-1day.xml")])
+    const loaded = stderr.split("\n").filter((l) => l.startsWith("loaded "))
+    expect(loaded.some((l) => l.includes("/saxes/"))).toBe(true)
+    expect(loaded.filter((l) => l.includes("/packages/core/") || /\/effect\/(dist|src)\/Schema/.test(l))).toEqual([])
+  })
+
   it("fails with a clear message and exit code on bad input", async () => {
     await expect(cli("summarize", "/nonexistent.xml")).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/No such file/) })
     await expect(cli("frobnicate", "x")).rejects.toMatchObject({ code: 2 })

@@ -1,12 +1,13 @@
 /**
  * Green Button upload on Node: the multipart body is parsed as it arrives
  * (`@fastify/busboy`, a maintained streaming parser; Hono's `parseBody` would
- * hold the whole file), its file part spooled to a temp file under a size
- * limit, then read twice with `@meterbridge/greenbutton` — once to prove it is
- * Green Button and learn its usage points and bills (nothing is written for a
- * file that fails), once more to stream its readings into the Store. The
- * spool is what makes both possible in bounded memory, and a `.zip` needs a
- * file anyway (its directory is at the end).
+ * hold the whole file), and its file part, under a size limit, is read with
+ * `@meterbridge/greenbutton` as it arrives too: that one pass proves it is
+ * Green Button and learns its usage points and bills (nothing is written for a
+ * file that fails), its intervals set aside in a binary spool
+ * (`intervalSpool.ts`) that the Store's writes then stream from. The spool is
+ * what keeps memory bounded. A `.zip` is written to disk first and read from
+ * there, since its directory is at its end.
  */
 import { Busboy } from "@fastify/busboy"
 import { createWriteStream } from "node:fs"
@@ -16,18 +17,18 @@ import { join } from "node:path"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Stream } from "effect"
-import { type Collector, type Service, Timestamp } from "@meterbridge/core"
+import type { Collector, Service } from "@meterbridge/core"
 import {
   BillingPeriods,
   collectedBill,
-  ConnectCollector,
   dedupeBatches,
   type EspiRecord,
   type Reading,
   type UsageSummary
 } from "@meterbridge/greenbutton"
-import { readGreenButtonFileBatches } from "@meterbridge/greenbutton/GreenButtonFile"
+import { isZip, peek, readGreenButtonFileBatches, readGreenButtonStreamBatches } from "@meterbridge/greenbutton/GreenButtonFile"
 import { badRequest, HttpError } from "../shared/HttpError.ts"
+import { type IntervalSpool, openIntervalSpool } from "./intervalSpool.ts"
 import type { FileUploads, ReceivedFile } from "../shared/Uploads.ts"
 
 export interface UploadOptions {
@@ -35,12 +36,16 @@ export interface UploadOptions {
   readonly maxBytes: number
   /** Where files are spooled while they are read; the OS temp dir by default. */
   readonly tmpDir?: string
+  /**
+   * Intervals per Store write (one transaction each), 10,000 by default. Each commit costs a sync to disk and a
+   * service summary update (a recount of the whole service when rows changed), so fewer is faster: a 10-year file
+   * goes in 36 writes rather than 70. Twice that measured ~10 % faster on a fresh import, with up to twice the peak
+   * memory.
+   */
+  readonly batchRows?: number
 }
 
 export const DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-
-/** Intervals per Store write: big enough that a 10-year file is a few hundred transactions. */
-const BATCH = 5_000
 
 /** A reading this long with a cost is a bill (see BillingPeriods), not an interval. */
 const MIN_BILL_SECONDS = 25 * 86400
@@ -60,19 +65,6 @@ const fileProblem = (e: unknown): HttpError => {
 /** Readings the Store keeps as intervals: energy in kWh (gas in therms and demand in kW are left out), shorter than a bill. */
 const isInterval = (r: Reading) => r.unit === "kWh" && r.duration < MIN_BILL_SECONDS
 
-const interval = (r: Reading): Collector.CollectedInterval => ({
-  interval_start: Timestamp.fromSeconds(r.start),
-  interval_end: Timestamp.fromSeconds(r.start + r.duration),
-  interval_kWh: r.value,
-  flow: r.flow,
-  quality: ConnectCollector.qualityOf(r.quality),
-  utility_service_id: r.usagePointId,
-  utility_tariff_name: null,
-  utility_service_address: null,
-  utility_meter_number: null,
-  source: null
-})
-
 const bill = (s: UsageSummary): Collector.CollectedBill => collectedBill(s, null)
 
 const serviceOf = (usagePointId: string): Service.ServiceDetails => ({
@@ -85,23 +77,31 @@ const serviceOf = (usagePointId: string): Service.ServiceDetails => ({
   utility_meter_number: null
 })
 
-/** First pass: the file is Green Button, and which usage points carry data; its bills (a few per year). */
-const survey = async (path: string) => {
+/**
+ * The one pass over the file: it is Green Button, which usage points carry data, its bills (a few per year); its
+ * intervals, de-duplicated, go to `spool` for the writes that follow.
+ */
+const survey = async (records: AsyncIterable<ReadonlyArray<EspiRecord>>, spool: IntervalSpool) => {
   const periods = new BillingPeriods()
   const withData = new Set<string>()
   const tariffs = new Map<string, string>()
   try {
-    for await (const batch of dedupeBatches(readGreenButtonFileBatches(path))) {
+    for await (const batch of dedupeBatches(records)) {
       for (const r of batch as ReadonlyArray<EspiRecord>) {
         if (r._tag === "Reading") {
           periods.addReading(r)
-          if (isInterval(r)) withData.add(r.usagePointId)
+          if (isInterval(r)) {
+            withData.add(r.usagePointId)
+            spool.add(r)
+          }
         } else if (r._tag === "UsageSummary") {
           periods.add(r)
           if (r.tariff !== undefined) tariffs.set(r.usagePointId, r.tariff)
         }
       }
+      await spool.flush()
     }
+    await spool.flush(true)
   } catch (e) {
     throw fileProblem(e)
   }
@@ -112,26 +112,33 @@ const survey = async (path: string) => {
   return { services, bills }
 }
 
-/** Second pass: the readings, de-duplicated as the first pass saw them, in Store-sized batches. */
-async function* readings(path: string): AsyncGenerator<ReadonlyArray<Collector.CollectedInterval>> {
-  let out: Array<Collector.CollectedInterval> = []
+type Survey = Awaited<ReturnType<typeof survey>>
+
+/**
+ * Surveys the file part as it arrives; a `.zip` is written to `dir/upload` first. Whatever happens, the part is read
+ * to its end, so the rest of the request still arrives and the answer is about the file, not a stalled upload.
+ */
+const readFilePart = async (part: Readable, name: string, dir: string, spool: IntervalSpool): Promise<Survey> => {
+  // One iterator over the part, handed to every reader: none of them closes it, so it can be drained here after.
+  const it = part[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const source = { [Symbol.asyncIterator]: () => it }
   try {
-    for await (const batch of dedupeBatches(readGreenButtonFileBatches(path))) {
-      for (const r of batch as ReadonlyArray<EspiRecord>) if (r._tag === "Reading" && isInterval(r)) out.push(interval(r))
-      if (out.length >= BATCH) {
-        yield out
-        out = []
-      }
+    const { head, all } = await peek(source, 4)
+    if (isZip(head)) {
+      const path = join(dir, "upload")
+      await pipeline(Readable.from(all), createWriteStream(path))
+      return await survey(readGreenButtonFileBatches(path), spool)
     }
+    return await survey(readGreenButtonStreamBatches(all, name), spool)
   } catch (e) {
-    throw fileProblem(e)
+    while (!(await it.next()).done) continue
+    throw e
   }
-  if (out.length > 0) yield out
 }
 
-/** Reads the multipart body into `dir/upload`; resolves with the form's fields and the file's name. */
-const spool = (request: Request, dir: string, maxBytes: number) =>
-  new Promise<{ fields: Record<string, string>; fileName: string | undefined }>((resolve, reject) => {
+/** Receives the multipart body: the form's fields, and the file's name and survey (see `readFilePart`). */
+const receive = (request: Request, dir: string, maxBytes: number, spool: IntervalSpool) =>
+  new Promise<{ fields: Record<string, string>; file: { name: string; survey: Survey } | undefined }>((resolve, reject) => {
     const contentType = request.headers.get("content-type") ?? ""
     if (!/^multipart\/form-data\b/i.test(contentType) || request.body === null) {
       return reject(new HttpError(415, "unsupported_media_type", "Send the file as multipart/form-data, in a field named \"file\"."))
@@ -143,41 +150,57 @@ const spool = (request: Request, dir: string, maxBytes: number) =>
       return reject(badRequest("invalid_multipart", `Unreadable multipart body: ${(e as Error).message}`))
     }
     const fields: Record<string, string> = {}
-    let fileName: string | undefined
-    let writing: Promise<void> = Promise.resolve()
-    let failed: HttpError | undefined
+    let file: { name: string; part: Readable; reading: Promise<Survey> } | undefined
+    let tooLarge: HttpError | undefined
+    const fail = (e: unknown) => {
+      // A part left waiting would keep its reader waiting for good.
+      file?.part.destroy()
+      reject(e)
+    }
     busboy.on("field", (name, value) => {
       fields[name] = value
     })
-    busboy.on("file", (_field, stream, name) => {
-      fileName = name || "upload"
-      stream.on("limit", () => {
-        failed = new HttpError(413, "file_too_large", `The file is larger than ${maxBytes} bytes.`)
+    busboy.on("file", (_field, part, fileName) => {
+      const name = fileName || "upload"
+      part.on("limit", () => {
+        tooLarge = new HttpError(413, "file_too_large", `The file is larger than ${maxBytes} bytes.`)
       })
-      writing = pipeline(stream, createWriteStream(join(dir, "upload")))
+      const reading = readFilePart(part, name, dir, spool)
+      // Settled at "finish"; until then a failure is only remembered.
+      reading.catch(() => undefined)
+      file = { name, part, reading }
     })
-    busboy.on("error", (e) => reject(badRequest("invalid_multipart", `Unreadable multipart body: ${e instanceof Error ? e.message : String(e)}`)))
+    busboy.on("error", (e) => fail(badRequest("invalid_multipart", `Unreadable multipart body: ${e instanceof Error ? e.message : String(e)}`)))
     busboy.on("finish", () => {
-      writing.then(() => (failed ? reject(failed) : resolve({ fields, fileName })), reject)
+      if (file === undefined) return resolve({ fields, file: undefined })
+      const { name } = file
+      file.reading.then(
+        (survey) => (tooLarge ? reject(tooLarge) : resolve({ fields, file: { name, survey } })),
+        (e) => reject(tooLarge ?? e)
+      )
     })
-    Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", reject).pipe(busboy)
+    Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>).on("error", fail).pipe(busboy)
   })
 
 export const makeGreenButtonUploads = (options: UploadOptions): FileUploads => ({
   receiveGreenButton: async (request): Promise<ReceivedFile> => {
     const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "mb-upload-"))
-    const dispose = () => rm(dir, { recursive: true, force: true })
+    let intervals: IntervalSpool | undefined
+    const dispose = async () => {
+      await intervals?.close()
+      await rm(dir, { recursive: true, force: true })
+    }
     try {
-      const { fields, fileName } = await spool(request, dir, options.maxBytes)
-      if (fileName === undefined) throw badRequest("missing_field", "No file: send it in a multipart field named \"file\".", "file")
-      const path = join(dir, "upload")
-      const { services, bills } = await survey(path)
+      intervals = await openIntervalSpool(join(dir, "intervals"), options.batchRows ?? 10_000)
+      const { fields, file } = await receive(request, dir, options.maxBytes, intervals)
+      if (file === undefined) throw badRequest("missing_field", "No file: send it in a multipart field named \"file\".", "file")
       return {
         fields,
-        fileName,
-        services,
-        bills,
-        intervals: Stream.fromAsyncIterable(readings(path), fileProblem),
+        fileName: file.name,
+        services: file.survey.services,
+        bills: file.survey.bills,
+        // The file was read in full by now; failing to read back our own spool is a fault of the server.
+        intervals: Stream.fromAsyncIterable(intervals.read(), (e) => e).pipe(Stream.orDie),
         dispose
       }
     } catch (e) {

@@ -17,9 +17,9 @@ export interface ReceivedFile {
   /** One per usage point that has readings or bills. */
   readonly services: ReadonlyArray<Service.ServiceDetails>
   readonly bills: ReadonlyArray<Collector.CollectedBill>
-  /** The readings, read again from the spooled file in batches. */
+  /** The readings, in batches, from where the one pass over the file set them aside. */
   readonly intervals: Stream.Stream<ReadonlyArray<Collector.CollectedInterval>, HttpError>
-  /** Removes the spooled file; call when done, whatever happened. */
+  /** Removes what was spooled; call when done, whatever happened. */
   readonly dispose: () => Promise<void>
 }
 
