@@ -20,7 +20,7 @@ const fixture = await buildFixture()
 const api = await startApi(fixture.databaseUrl, {}, process.env["BENCH_PROF"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_PROF"]}`] : [])
 const headers = { Authorization: `Token ${fixture.token}` }
 try {
-  console.log(`service: autocannon -c 50, ${ROUNDS} alternating rounds of ${SECONDS} s, pnpm start (SQLite, rate limit 10000, request log off) vs bare Hono, each in its own process`)
+  console.log(`service: autocannon -c 50, ${ROUNDS} alternating rounds of ${SECONDS} s, pnpm start (SQLite, rate limit 100000, request log off) vs bare Hono, each in its own process`)
   for (const [label, path] of [
     ["v1 GET /api/services/<uid>.json", `/api/services/${fixture.serviceUid}.json`],
     ["v2 GET /api/v2/meters/<uid>    ", `/api/v2/meters/${fixture.serviceUid}`]
