@@ -61,7 +61,7 @@ const start = async (env: Env, origin: string | undefined): Promise<Server.Serve
   const first = await api.bootstrap()
   if (first) log(`Empty database: created the user ${first.email}.${first.generated ? ` Its API token (shown once): ${first.secret}` : ""}`)
   log(Server.describeMode(settings.testMode, api.utilities))
-  log(`Meterbridge API on ${publicBaseUrl}/api (Workers; store: PostgreSQL; utilities: ${api.utilities.join(", ")})`)
+  log(`Meterbridge API on ${publicBaseUrl}/api (Workers; store: ${db.describe}; utilities: ${api.utilities.join(", ")})`)
   return api
 }
 
