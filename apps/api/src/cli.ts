@@ -8,7 +8,8 @@ import { Effect } from "effect"
 import { Billing, Ids, Store, Timestamp } from "@meterbridge/core"
 import * as Invites from "./shared/Invites.ts"
 import { parseDatabaseUrl } from "./server/databaseUrl.ts"
-import { openStore, type OpenedStore } from "./node/openStore.ts"
+import { openStore } from "./node/openStore.ts"
+import type { OpenedStore } from "./server/storeOps.ts"
 import * as Passwords from "./shared/Passwords.ts"
 import { scryptPasswords } from "./node/passwords.ts"
 import * as Settings from "./server/settings.ts"
@@ -198,8 +199,8 @@ const main = async (argv: Array<string>): Promise<number | undefined> => {
     try {
       const settings = Settings.read(process.env)
       // Loaded only here: the HTTP app, logger and metrics are not needed by one-shot commands.
-      const { runApi, runWorker } = await import("./node/processes.ts")
-      await (argv[0] === "worker" ? runWorker : runApi)(settings, process.env)
+      const [{ runApi, runWorker }, { nodeRuntime }] = await Promise.all([import("./node/processes.ts"), import("./node/runtime.ts")])
+      await (argv[0] === "worker" ? runWorker : runApi)(nodeRuntime, settings, process.env)
       return undefined
     } catch (e) {
       process.stderr.write(`meterbridge: cannot start: ${e instanceof Error ? e.message : String(e)}\n`)

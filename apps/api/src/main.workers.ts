@@ -12,6 +12,7 @@ import { Vault } from "@meterbridge/core"
 import * as Server from "./server/Server.ts"
 import * as Settings from "./server/settings.ts"
 import { readiness } from "./server/readiness.ts"
+import { cloudflareClient } from "./workers/client.ts"
 import { openStore } from "./workers/openStore.ts"
 import { workersPasswords } from "./workers/passwords.ts"
 
@@ -55,13 +56,14 @@ const start = async (env: Env, origin: string | undefined): Promise<Server.Serve
     settings,
     env: vars,
     log,
+    client: cloudflareClient(settings.trustedProxies),
     // No collection worker to wait for: `scheduled` runs the jobs.
     ready: readiness(db.ops, false)
   })
   const first = await api.bootstrap()
   if (first) log(`Empty database: created the user ${first.email}.${first.generated ? ` Its API token (shown once): ${first.secret}` : ""}`)
   log(Server.describeMode(settings.testMode, api.utilities))
-  log(`Meterbridge API on ${publicBaseUrl}/api (Workers; store: PostgreSQL; utilities: ${api.utilities.join(", ")})`)
+  log(`Meterbridge API on ${publicBaseUrl}/api (Workers; store: ${db.describe}; utilities: ${api.utilities.join(", ")})`)
   return api
 }
 

@@ -14,6 +14,7 @@ import * as Tokens from "../src/shared/Tokens.ts"
 import * as TokenSecret from "../src/shared/TokenSecret.ts"
 import type { PasswordHasher } from "../src/shared/Passwords.ts"
 import type { RequestRecord } from "../src/app.ts"
+import { cloudflareClient } from "../src/workers/client.ts"
 
 /** The peer address comes from a test header; no proxy is trusted unless a test says so. */
 const byTestPeer = (trusted: ReadonlySet<string> = new Set()) => (request: Request) =>
@@ -256,6 +257,23 @@ describe("client address and TLS behind a proxy", () => {
     const req = new Request("http://x/", { headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.9", "x-forwarded-proto": "https" } })
     expect(RequestInfo.resolve("::ffff:127.0.0.1", req, trusted)).toMatchObject({ address: "203.0.113.9", secure: true })
     expect(RequestInfo.resolve("198.51.100.4", req, trusted)).toMatchObject({ address: "198.51.100.4", secure: false })
+  })
+
+  it("on Workers, CF-Connecting-IP names the client; X-Forwarded-For counts only behind a proxy trusted in front of Cloudflare", async () => {
+    const h = await H.make({ appOptions: { client: cloudflareClient(new Set()) }, config: { anonymousRateLimit: 3 } })
+    const get = (headers: Record<string, string>) => h.request("/api/services.json", { headers }).then((r) => r.status)
+    // A client naming itself anew in X-Forwarded-For each time is still one address: the edge's.
+    const spoofing = []
+    for (let i = 0; i < 5; i++) spoofing.push(await get({ "cf-connecting-ip": "198.51.100.7", "x-forwarded-for": `203.0.113.${i}` }))
+    expect(spoofing).toEqual([401, 401, 401, 429, 429])
+    expect(await get({ "cf-connecting-ip": "198.51.100.8" })).toBe(401)
+
+    const behindProxy = cloudflareClient(new Set(["192.0.2.1"]))
+    const req = (headers: Record<string, string>) => new Request("https://api.example.com/", { headers })
+    expect(behindProxy(req({ "cf-connecting-ip": "192.0.2.1", "x-forwarded-for": "6.6.6.6, 203.0.113.9, 192.0.2.1" }))).toMatchObject({ address: "203.0.113.9", secure: true })
+    expect(behindProxy(req({ "cf-connecting-ip": "198.51.100.4", "x-forwarded-for": "203.0.113.9" })).address).toBe("198.51.100.4")
+    // No edge header (a service binding): no address, so no per-address window shared by every such request.
+    expect(behindProxy(req({ "x-forwarded-for": "203.0.113.9" })).address).toBe(RequestInfo.UNKNOWN)
   })
 
   it("sets the CSRF cookie Secure when the proxy says the client used TLS", async () => {

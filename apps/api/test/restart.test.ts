@@ -4,7 +4,7 @@
  * taken up again by the next process once its lease lapses.
  */
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -77,4 +77,21 @@ describe("the Node entrypoint", () => {
       await db.close()
     }
   }, 180_000)
+
+  it("takes its secret key from METERBRIDGE_SECRET_KEY_FILE (a mounted secret) rather than generating one", async () => {
+    const here = mkdtempSync(join(tmpdir(), "mb-keyfile-"))
+    try {
+      writeFileSync(join(here, "key"), `${"cd".repeat(32)}\n`, { mode: 0o600 })
+      const server = await startServer(here, {
+        DATABASE_URL: `sqlite:${join(here, "main.db")}`,
+        METERBRIDGE_SECRET_KEY_FILE: join(here, "key"),
+        METERBRIDGE_WORKER_CONCURRENCY: "0"
+      }, (child) => children.push(child))
+      expect(await server.stop()).toBe(0)
+      expect(server.output()).not.toContain("Generated a new secret key")
+      expect(existsSync(join(here, "data", "secret.key"))).toBe(false)
+    } finally {
+      rmSync(here, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

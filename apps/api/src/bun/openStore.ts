@@ -1,25 +1,13 @@
-/** `DATABASE_URL` on Bun: SQLite through bun:sqlite, PostgreSQL through `pg` (which runs on Bun as is). */
+/** `DATABASE_URL` on Bun: SQLite through bun:sqlite; PostgreSQL through `pg`, which runs on Bun as is (node/openStore.ts). */
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import { KyselyStore, migrate } from "@meterbridge/store-kysely"
-import { opsOf } from "../server/storeOps.ts"
 import type { DatabaseTarget } from "../server/databaseUrl.ts"
-import type { OpenedStore } from "../node/openStore.ts"
+import { opened, type OpenedStore } from "../server/storeOps.ts"
+import { openStore as openOnNode } from "../node/openStore.ts"
 import { openBunSqlite } from "./sqlite.ts"
 
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
-  if (target.kind === "sqlite") {
-    if (target.path !== ":memory:") await mkdir(dirname(target.path), { recursive: true })
-    const db = openBunSqlite(target.path)
-    return {
-      store: KyselyStore.make(db, { dialect: "sqlite" }),
-      describe: `SQLite ${target.path} (bun:sqlite)`,
-      migrate: async () => void (await migrate(db)),
-      close: () => db.destroy(),
-      ops: opsOf(db)
-    }
-  }
-  const { openPostgres } = await import("@meterbridge/store-kysely/postgres")
-  const db = openPostgres(target.url)
-  return { store: KyselyStore.make(db, { dialect: "postgres" }), describe: "PostgreSQL", migrate: async () => void (await migrate(db)), close: () => db.destroy(), ops: opsOf(db) }
+  if (target.kind !== "sqlite") return openOnNode(target)
+  if (target.path !== ":memory:") await mkdir(dirname(target.path), { recursive: true })
+  return opened(openBunSqlite(target.path), { dialect: "sqlite", describe: `SQLite ${target.path} (bun:sqlite)` })
 }

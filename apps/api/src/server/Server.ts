@@ -35,6 +35,8 @@ export interface ServerOptions {
   readonly store: Store.StoreShape
   readonly secretKey: Uint8Array
   readonly passwords: PasswordHasher
+  /** The runtime's native SHA-256 for token secrets, where it has one (see ApiRuntime.tokenHash). */
+  readonly tokenHash?: (secret: string) => string
   readonly publicBaseUrl: string
   readonly settings: Settings
   /** Where adapters read their settings. */
@@ -139,6 +141,7 @@ export const make = async (options: ServerOptions): Promise<Server> => {
     {
       context,
       passwords: options.passwords,
+      ...(options.tokenHash ? { tokenHash: options.tokenHash } : {}),
       config: configOf(settings, options.secretKey, publicBaseUrl, options.log),
       ...(options.uploads ? { uploads: options.uploads } : {}),
       ...(options.assets ? { assets: options.assets } : {})

@@ -13,9 +13,8 @@
  */
 import { Kysely, PostgresDialect } from "kysely"
 import pg from "pg"
-import type { Store } from "@meterbridge/core"
-import { KyselyStore, migrate, type Database } from "@meterbridge/store-kysely"
-import { opsOf, type StoreOps } from "../server/storeOps.ts"
+import type { Database } from "@meterbridge/store-kysely"
+import { opened, type OpenedStore } from "../server/storeOps.ts"
 
 /** A Kysely whose every connection is a new `pg.Client`, ended when released. */
 export const openPerUse = (connectionString: string): Kysely<Database> => {
@@ -31,7 +30,5 @@ export const openPerUse = (connectionString: string): Kysely<Database> => {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 
-export const openStore = (connectionString: string): { readonly store: Store.StoreShape; readonly migrate: () => Promise<void>; readonly ops: StoreOps } => {
-  const db = openPerUse(connectionString)
-  return { store: KyselyStore.make(db, { dialect: "postgres" }), migrate: async () => void (await migrate(db)), ops: opsOf(db) }
-}
+export const openStore = (connectionString: string): OpenedStore =>
+  opened(openPerUse(connectionString), { dialect: "postgres", describe: "PostgreSQL" })

@@ -83,6 +83,7 @@ export const start = async (name: RuntimeName, postgresUrl?: string): Promise<Ru
     METERBRIDGE_SECRET_KEY: SECRET,
     METERBRIDGE_LOG_REQUESTS: "0",
     METERBRIDGE_WORKER_POLL_MS: "200",
+    // The settings' maximum: the bench (bench/runtimes.ts) sends one token faster than 10,000 requests a second.
     METERBRIDGE_RATE_LIMIT: "100000",
     // Low enough that a burst of anonymous requests from one address meets it; the tour makes two.
     METERBRIDGE_ANONYMOUS_RATE_LIMIT: "5",

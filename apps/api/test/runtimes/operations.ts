@@ -1,8 +1,8 @@
 /**
  * What an operator relies on beside the tour, over HTTP: `/healthz` and
  * `/readyz`, and the per-address limit for requests without credentials,
- * which names the client by the peer address or, from a trusted proxy, by
- * `X-Forwarded-For` (the suite's servers trust 127.0.0.1 and allow 5
+ * which names the client by the peer address (on Workers `CF-Connecting-IP`)
+ * or, from a trusted proxy, by `X-Forwarded-For` (the suite's servers trust 127.0.0.1 and allow 5
  * anonymous requests per second per address); and Green Button uploads,
  * which stream to a spool where the runtime has one (Node, Bun).
  */
