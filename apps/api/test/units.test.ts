@@ -178,3 +178,25 @@ describe("settings", () => {
     expect(AppCollectors.mounts(registered, false)).toEqual({})
   })
 })
+
+describe("identityMemo", () => {
+  it("answers the remembered value only for the very same inputs, and recomputes when any one changes", async () => {
+    const { identityMemo } = await import("../src/shared/identityMemo.ts")
+    let computed = 0
+    const json = identityMemo((record: { readonly n: number }, email: string) => {
+      computed++
+      return JSON.stringify({ ...record, email })
+    }, 2)
+    const v1 = { n: 1 }
+    expect(json("a", v1, "x@example.com")).toBe('{"n":1,"email":"x@example.com"}')
+    expect(json("a", v1, "x@example.com")).toBe('{"n":1,"email":"x@example.com"}')
+    expect(computed).toBe(1)
+    // A new record with equal content is another version: recomputed, never assumed equal.
+    expect(json("a", { n: 2 }, "x@example.com")).toBe('{"n":2,"email":"x@example.com"}')
+    expect(json("a", { n: 2 }, "y@example.com")).toBe('{"n":2,"email":"y@example.com"}')
+    expect(computed).toBe(3)
+    // Bounded: past its size it starts over rather than growing.
+    json("b", v1, "x"), json("c", v1, "x"), json("a", v1, "x@example.com")
+    expect(computed).toBe(6)
+  })
+})

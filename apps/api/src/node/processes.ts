@@ -132,7 +132,7 @@ export const runApi = async (runtime: ProcessRuntime, settings: Settings, rawEnv
 
   const { db, server } = await open(runtime, settings, env, log, "api", publicBaseUrl, {
     uploads: makeGreenButtonUploads({ maxBytes: settings.uploadMaxBytes ?? DEFAULT_MAX_BYTES }),
-    assets: nodeAssets,
+    assets: nodeAssets(),
     ...(settings.logFormat === "json" ? { requestLog: log.request } : {})
   })
   handler = server.app.fetch

@@ -109,7 +109,8 @@ const meterBase = (s: Pick<Store.ServiceRecord, "utility_service_id" | "utility_
 
 const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 30 } as const
 
-export const meter = (s: Store.ServiceWithFigures, ctx: Context): Schemas.Meter => {
+/** A meter depends on the service and who asks (their email, the server's address), never on the time of asking. */
+export const meter = (s: Store.ServiceWithFigures, ctx: Pick<Context, "base" | "userEmail">): Schemas.Meter => {
   const untouched = !s.is_activated && s.latest === null
   const nextRefresh = s.monitoring === "off" || s.last_collected === null
     ? null

@@ -1,5 +1,6 @@
 /** `/api/v2/meters`: the services of authorizations, and asking for their data (historical collection, monitoring). */
 import { Hono } from "hono"
+import { identityMemo } from "../../shared/identityMemo.ts"
 import { securedResponse } from "../../shared/security.ts"
 import type { Context } from "hono"
 import { Store, Workflow } from "@meterbridge/core"
@@ -62,9 +63,12 @@ export const meters = (deps: Deps) => {
     return c.json({ success: true, meters: accepted, frequency })
   })
 
+  // A hot read: the meter's JSON is written once per version of its record (and of the caller's email).
+  const meterJson = identityMemo((m: Store.ServiceWithFigures, userEmail: string, base: string) => JSON.stringify(Encode.meter(m, { base, userEmail })))
   app.get("/:uid", async (c) => {
     const m = await Owned.meter(deps, c.get("userUid"), c.req.param("uid"))
-    return securedResponse(JSON.stringify(Encode.meter(m, await deps.context(c))), 200, "application/json")
+    const { base, userEmail } = await deps.context(c)
+    return securedResponse(meterJson(m.uid, m, userEmail, base), 200, "application/json")
   })
 
   app.patch("/:uid", async (c) => {
