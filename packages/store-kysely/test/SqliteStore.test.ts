@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as StoreSuite from "@meterbridge/testkit/store"
-import { afterAll, assert, describe, it } from "vitest"
+import { afterAll, assert, describe, it, vi } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
 import { Effect } from "effect"
 import { Timestamp } from "@meterbridge/core"
@@ -65,6 +65,29 @@ describe("SQLite reader connection", () => {
       // The reader cannot write, whatever it is handed.
       assert.throws(() => reader!.one("delete from users where uid = ? returning uid", "u1", (row) => row), /readonly/i)
     } finally {
+      await close()
+    }
+  })
+
+  it("drops its rows when this process commits a unit of work, without waiting for data_version", async () => {
+    const { db, reader, close } = openSqliteConnections(join(dir, `store-${++n}.db`))
+    await migrate(db)
+    const store = KyselyStore.make(db, { dialect: "sqlite", reader: reader! })
+    const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
+    // The clock stands still, so the reader never asks data_version: only the writer's hook can drop its rows.
+    const now = vi.spyOn(Date, "now").mockReturnValue(Date.now())
+    try {
+      const created = Timestamp.fromMillis(Date.UTC(2026, 0, 1))
+      await run(store.atomically((tx) =>
+        tx.createUser({ uid: "u1", email: "a@example.com", password_hash: null, created }).pipe(
+          // Read outside the unit after its last write: the reader keeps "missing" until the commit drops it.
+          Effect.andThen(store.getUser("u1")),
+          Effect.tap((seen) => Effect.sync(() => assert.strictEqual(seen, undefined)))
+        )
+      ))
+      assert.strictEqual((await run(store.getUser("u1")))?.email, "a@example.com")
+    } finally {
+      now.mockRestore()
       await close()
     }
   })
