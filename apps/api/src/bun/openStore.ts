@@ -10,12 +10,13 @@ import { openBunSqlite } from "./sqlite.ts"
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind === "sqlite") {
     if (target.path !== ":memory:") await mkdir(dirname(target.path), { recursive: true })
-    const db = openBunSqlite(target.path)
+    // Lookups by key (each request's token, the service or account it names) on a connection of their own, as on Node.
+    const { db, reader, close } = openBunSqlite(target.path)
     return {
-      store: KyselyStore.make(db, { dialect: "sqlite" }),
+      store: KyselyStore.make(db, { dialect: "sqlite", ...(reader === undefined ? {} : { reader }) }),
       describe: `SQLite ${target.path} (bun:sqlite)`,
       migrate: async () => void (await migrate(db)),
-      close: () => db.destroy(),
+      close,
       ops: opsOf(db)
     }
   }
