@@ -28,8 +28,8 @@ export interface Options {
   readonly dialect?: Dialect
   /**
    * Where the lookups of one row by key run (a token by its hash, a user, an account, a service): on SQLite, a
-   * second connection (`openSqliteReader` in `./sqlite`). WAL lets it read the last committed state while the
-   * writer's transaction is open, and it skips Kysely's single-connection queue, so the lookups every API
+   * second connection (`openSqliteConnections` in `./sqlite`, or any driver through `SqliteReader.make`). WAL
+   * lets it read the last committed state while the writer's transaction is open, and it skips Kysely's single-connection queue, so the lookups every API
    * request makes neither wait behind a collection's writes nor pay Kysely's per-query promise chain. A unit of
    * work (`atomically`) always reads through its own transaction.
    */

@@ -8,6 +8,7 @@ import SqliteDatabase from "better-sqlite3"
 import { Kysely, sql, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect, type SqliteStatement as KyselySqliteStatement } from "kysely"
 import type { Database } from "./Database.ts"
 import type { RowReader } from "./KyselyStore.ts"
+import * as SqliteReader from "./SqliteReader.ts"
 
 export interface SqliteOptions {
   /** `FULL` (default) survives power loss; `NORMAL` may lose the last commits on power loss, never on a crash. */
@@ -32,37 +33,15 @@ export const openSqliteDatabase = (path: string, options: SqliteOptions = {}): S
  * This keeps the most recent statements by SQL text. A statement still
  * being iterated (a Kysely stream) is busy, so that case prepares a new one.
  *
- * `afterWrite` is called each time a statement that may change the database
- * (anything not read-only: writes, `commit`, `rollback`) has run, so a cache
- * of rows read elsewhere can drop what that statement may have changed.
+ * `afterWrite` is called each time a statement that may change what another
+ * connection reads (`SqliteReader.mayChange`: writes, `commit`) has run, so a
+ * cache of rows read elsewhere can drop what that statement may have changed.
  */
 export const cachingStatements = (database: SqliteDatabase.Database, size = 200, afterWrite?: () => void): KyselySqliteDatabase => {
   const cache = new Map<string, KyselySqliteStatement>()
-  const observed = (statement: SqliteDatabase.Statement): KyselySqliteStatement => {
-    if (afterWrite === undefined || statement.readonly) return statement
-    return {
-      get reader() {
-        return statement.reader
-      },
-      get busy() {
-        return statement.busy
-      },
-      all: (parameters) => {
-        try {
-          return statement.all(parameters)
-        } finally {
-          afterWrite()
-        }
-      },
-      run: (parameters) => {
-        try {
-          return statement.run(parameters)
-        } finally {
-          afterWrite()
-        }
-      },
-      iterate: (parameters) => statement.iterate(parameters)
-    } as KyselySqliteStatement
+  const prepare = (text: string): KyselySqliteStatement => {
+    const statement = database.prepare(text)
+    return afterWrite !== undefined && SqliteReader.mayChange(text, statement.readonly) ? SqliteReader.afterEachRun(statement, afterWrite) : statement
   }
   return {
     close: () => database.close(),
@@ -74,19 +53,13 @@ export const cachingStatements = (database: SqliteDatabase.Database, size = 200,
         cache.set(text, cached)
         return cached
       }
-      const statement = observed(database.prepare(text))
+      const statement = prepare(text)
       cache.set(text, statement)
       if (cache.size > size) cache.delete(cache.keys().next().value!)
       return statement
     }
   }
 }
-
-/** How often, at most, the reader asks whether another process changed the database (ms). */
-const CHANGE_CHECK_MS = 1
-
-/** A reader's cached rows, at most this many; when full it starts over. */
-const MAX_CACHED_ROWS = 10_000
 
 export interface SqliteConnections {
   /** Kysely over the writer connection: everything the Store writes, and every query but the lookups. */
@@ -103,68 +76,23 @@ export interface SqliteConnections {
  * for the lookups of one row by key that every API request makes (its token,
  * the service or account it names): WAL lets it read the last committed
  * state while the writer's transaction is open, so those lookups neither wait
- * behind a collection's writes nor pay Kysely's per-query promise chain.
- *
- * The reader keeps the rows it read until the database may have changed:
- * every statement this process runs on the writer that is not read-only
- * drops them as soon as it has run (so a request always reads this process's
- * own committed writes), and SQLite's `data_version`, asked at most once a
- * millisecond, drops them when another process (a `meterbridge worker`, the
- * CLI) has committed. A row is therefore never older than the last commit
- * this process made, nor more than about a millisecond older than another's.
- * ":memory:" gets no reader: every connection to it is a database of its own.
+ * behind a collection's writes nor pay Kysely's per-query promise chain. It
+ * keeps the rows it read until the database may have changed (see
+ * `SqliteReader`, shared with Bun's bun:sqlite). ":memory:" gets no reader:
+ * every connection to it is a database of its own.
  */
 export const openSqliteConnections = (path: string, options: SqliteOptions = {}): SqliteConnections => {
   if (path === ":memory:" || path === "") {
     const db = openSqlite(path, options)
     return { db, reader: undefined, close: () => db.destroy() }
   }
-  // Records by statement, then by key: the statement texts are a handful of long constant strings.
-  const rows = new Map<string, Map<string, unknown>>()
-  let cached = 0
   const writer = openSqliteDatabase(path, options)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer, 200, () => forget()) }) })
   const database = new SqliteDatabase(path, { fileMustExist: true })
   database.pragma("query_only = ON")
   database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
   const dataVersion = database.prepare("pragma data_version").pluck()
-  let version = dataVersion.get()
-  let checkedAt = Date.now()
-  const statements = new Map<string, SqliteDatabase.Statement>()
-  const forget = () => {
-    rows.clear()
-    cached = 0
-  }
-  const reader: RowReader = {
-    one: <A>(text: string, key: string, toRecord: (row: any) => A): A | undefined => {
-      const now = Date.now()
-      if (now - checkedAt >= CHANGE_CHECK_MS || now < checkedAt) {
-        checkedAt = now
-        const current = dataVersion.get()
-        if (current !== version) {
-          version = current
-          forget()
-        }
-      }
-      let byKey = rows.get(text)
-      if (byKey === undefined) rows.set(text, byKey = new Map())
-      if (byKey.has(key)) return byKey.get(key) as A | undefined
-      let statement = statements.get(text)
-      if (statement === undefined) {
-        statement = database.prepare(text)
-        // The lookups are a handful of fixed texts; the bound only guards against misuse.
-        if (statements.size < 64) statements.set(text, statement)
-      }
-      const row = statement.get(key)
-      const record = row === undefined ? undefined : toRecord(row)
-      if (cached >= MAX_CACHED_ROWS) forget()
-      // `forget` may have dropped this statement's map: put it back.
-      if (!rows.has(text)) rows.set(text, byKey)
-      byKey.set(key, record)
-      cached++
-      return record
-    }
-  }
+  const { reader, forget } = SqliteReader.make({ prepare: (text) => database.prepare(text), dataVersion: () => dataVersion.get() })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer, 200, forget) }) })
   return {
     db,
     reader,

@@ -4,8 +4,7 @@ import { join } from "node:path"
 import * as StoreSuite from "@meterbridge/testkit/store"
 import { afterAll, assert, describe, it } from "vitest"
 import { KyselyStore, migrate } from "../src/index.ts"
-import { Effect } from "effect"
-import { Timestamp } from "@meterbridge/core"
+import { readerSuite } from "./readerSuite.ts"
 import { cachingStatements, openSqlite, openSqliteConnections, openSqliteDatabase, settings } from "../src/sqlite.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "mb-sqlite-"))
@@ -26,49 +25,21 @@ StoreSuite.suite("sqlite with a reader connection", async () => {
   return { store: KyselyStore.make(db, { dialect: "sqlite", ...(reader === undefined ? {} : { reader }) }), close }
 })
 
-describe("SQLite reader connection", () => {
-  it("answers lookups with the last committed state while a unit of work is open, and its own changes after", async () => {
-    const path = join(dir, `store-${++n}.db`)
-    const { db, reader, close } = openSqliteConnections(path)
-    await migrate(db)
-    const store = KyselyStore.make(db, { dialect: "sqlite", reader: reader! })
-    const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
+readerSuite("better-sqlite3", async () => {
+  const path = join(dir, `store-${++n}.db`)
+  const { db, reader, close } = openSqliteConnections(path)
+  const elsewhere = (text: string) => {
+    const other = openSqliteDatabase(path)
     try {
-      const now = Timestamp.fromMillis(Date.UTC(2026, 0, 1))
-      await run(store.createUser({ uid: "u1", email: "a@example.com", password_hash: null, created: now }))
-      assert.strictEqual((await run(store.getUser("u1")))?.email, "a@example.com", "a commit is visible at once")
-      let seenInside: string | undefined
-      await run(store.atomically((tx) =>
-        Effect.gen(function*() {
-          yield* tx.createUser({ uid: "u2", email: "b@example.com", password_hash: null, created: now })
-          // Outside the unit: not yet there, and the lookup does not wait for the writer.
-          seenInside = (yield* store.getUser("u2"))?.email ?? "missing"
-          assert.strictEqual((yield* tx.getUser("u2"))?.email, "b@example.com", "the unit reads its own write")
-        })
-      ))
-      assert.strictEqual(seenInside, "missing")
-      assert.strictEqual((await run(store.getUser("u2")))?.email, "b@example.com")
-      // A unit that fails leaves nothing for the reader to see.
-      await Effect.runPromise(Effect.exit(store.atomically((tx) =>
-        tx.createUser({ uid: "u3", email: "c@example.com", password_hash: null, created: now }).pipe(Effect.andThen(Effect.fail("boom")))
-      )))
-      assert.strictEqual(await run(store.getUser("u3")), undefined)
-      // A row it keeps is dropped by this process's next write...
-      await run(store.updateUser("u1", { password_hash: "changed" }))
-      assert.strictEqual((await run(store.getUser("u1")))?.password_hash, "changed")
-      // ...and by another process's commit (seen through SQLite's data_version within about a millisecond).
-      const other = openSqliteDatabase(path)
-      other.prepare("update users set email = 'elsewhere@example.com' where uid = 'u1'").run()
-      other.close()
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      assert.strictEqual((await run(store.getUser("u1")))?.email, "elsewhere@example.com")
-      // The reader cannot write, whatever it is handed.
-      assert.throws(() => reader!.one("delete from users where uid = ? returning uid", "u1", (row) => row), /readonly/i)
+      other.prepare(text).run()
     } finally {
-      await close()
+      other.close()
     }
-  })
+  }
+  return { db, reader: reader!, elsewhere, close }
+})
 
+describe("SQLite reader connection", () => {
   it("is not opened for an in-memory database (another connection would be another database)", async () => {
     const { reader, close } = openSqliteConnections(":memory:")
     assert.strictEqual(reader, undefined)

@@ -7,13 +7,17 @@ declare module "bun:sqlite" {
   export interface Changes { readonly changes: number; readonly lastInsertRowid: number | bigint }
   export class Statement {
     readonly columnNames: ReadonlyArray<string>
+    /** SQLite's `sqlite3_stmt_readonly` (true for `select`, and for `begin`/`commit`/`rollback`). */
+    readonly readonly: boolean
+    /** The first row, or null when there is none. */
+    get(...params: ReadonlyArray<unknown>): unknown
     all(...params: ReadonlyArray<unknown>): Array<unknown>
     run(...params: ReadonlyArray<unknown>): Changes
     iterate(...params: ReadonlyArray<unknown>): IterableIterator<unknown>
     finalize(): void
   }
   export class Database {
-    constructor(path: string, options?: { readonly create?: boolean; readonly strict?: boolean })
+    constructor(path: string, options?: { readonly create?: boolean; readonly readwrite?: boolean; readonly strict?: boolean })
     prepare(sql: string): Statement
     exec(sql: string): void
     close(): void

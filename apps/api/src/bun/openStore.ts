@@ -9,5 +9,7 @@ import { openBunSqlite } from "./sqlite.ts"
 export const openStore = async (target: DatabaseTarget): Promise<OpenedStore> => {
   if (target.kind !== "sqlite") return openOnNode(target)
   if (target.path !== ":memory:") await mkdir(dirname(target.path), { recursive: true })
-  return opened(openBunSqlite(target.path), { dialect: "sqlite", describe: `SQLite ${target.path} (bun:sqlite)` })
+  // Lookups by key (each request's token, the service or account it names) on a connection of their own, as on Node.
+  const { db, reader, close } = openBunSqlite(target.path)
+  return opened(db, { dialect: "sqlite", describe: `SQLite ${target.path} (bun:sqlite)`, close, ...(reader === undefined ? {} : { reader }) })
 }
