@@ -4,7 +4,6 @@
  * never rewritten), and v1's error format `{"error", "message", "field"?}`.
  */
 import { Hono } from "hono"
-import { getPath } from "hono/utils/url"
 import { authenticate } from "../shared/auth.ts"
 import { HttpError, internal } from "../shared/HttpError.ts"
 import { redactUrl, requestLog, securityHeaders } from "../shared/security.ts"
@@ -12,7 +11,7 @@ import type { Shared } from "../shared/Shared.ts"
 import type { AppEnv } from "./AppEnv.ts"
 import type { Deps } from "./Deps.ts"
 import { toV1Error } from "./errors.ts"
-import { format, stripFormatSuffix } from "./format.ts"
+import { format, routedPath } from "./format.ts"
 import { accounts } from "./routes/accounts.ts"
 import { docs } from "./routes/docs.ts"
 import { oauth } from "./routes/oauth.ts"
@@ -38,7 +37,7 @@ export const v1 = (shared: Shared, options: { readonly logRequests?: boolean } =
     ...shared,
     api: { ...runtime, run: (effect) => runtime.runWith(effect, toError) }
   }
-  const app = new Hono<AppEnv>({ getPath: (req) => stripFormatSuffix(getPath(req)) }).basePath("/api")
+  const app = new Hono<AppEnv>({ getPath: routedPath }).basePath("/api")
 
   app.onError((err, c) => {
     if (!(err instanceof HttpError)) {

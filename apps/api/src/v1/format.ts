@@ -1,7 +1,8 @@
 /**
  * Response format: a `.json`/`.csv` suffix on the path wins, then the
  * `Accept` header; JSON by default. The router never sees the suffix
- * (`stripFormatSuffix` is the app's `getPath`).
+ * (`routedPath` is the app's `getPath`; it notes the suffix on the request
+ * for `format`, so the path is read once per request).
  */
 import type { MiddlewareHandler } from "hono"
 import { getPath } from "hono/utils/url"
@@ -12,9 +13,25 @@ export type Format = "json" | "csv"
 
 const SUFFIX = /\.([A-Za-z0-9]+)$/
 
-/** `/api/accounts/add.json` → `/api/accounts/add`; only under `/api/`. */
-export const stripFormatSuffix = (path: string): string =>
-  path.startsWith("/api/") ? path.replace(SUFFIX, "") : path
+const SUFFIX_OF: unique symbol = Symbol("meterbridge.formatSuffix")
+type Noted = Request & { [SUFFIX_OF]?: string | null }
+
+/**
+ * The path the router matches: `/api/accounts/add.json` → `/api/accounts/add` (only under `/api/`), noting the
+ * suffix (lower case, or null) on the request.
+ */
+export const routedPath = (request: Request): string => {
+  const path = getPath(request)
+  const suffix = path.startsWith("/api/") ? SUFFIX.exec(path) : null
+  ;(request as Noted)[SUFFIX_OF] = suffix === null ? null : suffix[1]!.toLowerCase()
+  return suffix === null ? path : path.slice(0, suffix.index)
+}
+
+const suffixOf = (request: Request): string | undefined => {
+  const noted = (request as Noted)[SUFFIX_OF]
+  if (noted !== undefined) return noted ?? undefined
+  return SUFFIX.exec(getPath(request))?.[1]?.toLowerCase()
+}
 
 const fromAccept = (accept: string | undefined): Format | undefined => {
   if (!accept) return "json"
@@ -35,8 +52,7 @@ const fromAccept = (accept: string | undefined): Format | undefined => {
 }
 
 export const format = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const path = getPath(c.req.raw)
-  const suffix = SUFFIX.exec(path)?.[1]?.toLowerCase()
+  const suffix = suffixOf(c.req.raw)
   let chosen: Format | undefined
   if (suffix !== undefined) {
     if (suffix !== "json" && suffix !== "csv") {
