@@ -6,6 +6,7 @@
 import type { MiddlewareHandler } from "hono"
 import { matchedRoutes } from "hono/route"
 import * as RequestInfo from "./RequestInfo.ts"
+import { CSV_TYPE, JSON_TYPE } from "./wire.ts"
 import type { AppEnv } from "../v1/AppEnv.ts"
 
 /** What every API and page response carries. */
@@ -20,19 +21,15 @@ const SECURED: unique symbol = Symbol("meterbridge.secured")
 type Marked = Response & { [SECURED]?: true }
 
 /**
- * The header objects of `securedResponse`, one per content type, shared by every such response: Response
- * constructors and @hono/node-server copy them before adding anything, so none is ever written to.
+ * The header objects of `securedResponse` for the content types the API answers with, built once and shared by
+ * every such response: Response constructors and @hono/node-server copy them before adding anything, so none is
+ * ever written to. Any other type gets its own object.
  */
-const headersByType = new Map<string, Readonly<Record<string, string>>>()
-const headersFor = (contentType: string): Readonly<Record<string, string>> => {
-  let headers = headersByType.get(contentType)
-  if (headers === undefined) {
-    headers = Object.freeze({ "Content-Type": contentType, ...SECURITY_HEADERS })
-    // A handful of content types exist; the bound guards against a caller passing arbitrary ones.
-    if (headersByType.size < 64) headersByType.set(contentType, headers)
-  }
-  return headers
-}
+const SHARED_HEADERS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.fromEntries(
+  [JSON_TYPE, CSV_TYPE, "application/json"].map((type) => [type, Object.freeze({ "Content-Type": type, ...SECURITY_HEADERS })])
+)
+const headersFor = (contentType: string): Readonly<Record<string, string>> =>
+  SHARED_HEADERS[contentType] ?? { "Content-Type": contentType, ...SECURITY_HEADERS }
 
 /**
  * A response with its headers as one plain object. On the hot paths this
